@@ -1,0 +1,48 @@
+# Pasar — every target bootstraps what it needs (uv + a locked .venv) on a machine with python3, make, git.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help install demo test test-slow bench lint format clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: $(VENV)/.synced ## create .venv from uv.lock
+
+demo: install ## generate a marketplace, run the main job, print a summary
+	$(BIN)/pasar demo
+
+test: install ## run the test suite (PostgreSQL tests run when it is reachable; always under CI=true)
+	$(BIN)/pytest -m "not slow" -n 2 --dist loadgroup
+
+test-slow: install ## heavy tests (large data, Spark) — a separate CI step
+	$(BIN)/pytest -m slow
+
+bench: install ## benchmarks with ratios against baselines measured in the same run
+	$(BIN)/python -m benchmarks
+
+lint: install ## ruff + mypy
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+clean:
+	rm -rf $(VENV) .tools .pasar .pytest_cache .mypy_cache .ruff_cache

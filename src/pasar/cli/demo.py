@@ -1,0 +1,32 @@
+"""``pasar demo``: the whole product on embedded defaults, from nothing to a summary."""
+
+from __future__ import annotations
+
+import typer
+
+from pasar.cli.db import upgrade_store
+from pasar.cli.output import console, summary_table
+from pasar.cli.synth import default_synth_dir, run_generator
+from pasar.config import get_settings
+from pasar.warehouse.summary import summarise
+from pasar.warehouse.synth.generator import profile_fingerprint, read_manifest
+from pasar.warehouse.synth.profile import load_profile
+
+
+def demo(
+    profile: str = typer.Option("default", help="Synthetic marketplace profile."),
+    fresh: bool = typer.Option(False, "--fresh", help="Regenerate even if data exists."),
+) -> None:
+    """Generate the default marketplace, migrate the store, and print a summary."""
+    settings = get_settings()
+    chosen = load_profile(profile)
+    target = default_synth_dir()
+    manifest = read_manifest(target)
+    if fresh or manifest is None or manifest.get("fingerprint") != profile_fingerprint(chosen):
+        run_generator(chosen, target)
+    else:
+        console.print(f"Marketplace '{chosen.name}' already generated in {target} — reusing it "
+                      "(--fresh regenerates).")
+    before, after = upgrade_store()
+    console.print(f"Operational store at revision {after} ({settings.database_url}).")
+    console.print(summary_table(summarise(target, settings.timezone), settings))

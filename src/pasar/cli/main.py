@@ -1,0 +1,73 @@
+"""The ``pasar`` command. Errors print as one line; ``--debug`` shows the traceback."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from pasar import __version__
+from pasar.cli import db
+from pasar.cli.demo import demo
+from pasar.cli.output import errors
+from pasar.cli.synth import synth
+from pasar.kit.errors import PasarError
+
+app = typer.Typer(
+    name="pasar",
+    help="Pasar — operations platform for social-commerce marketplaces.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.command()(synth)
+app.command()(demo)
+
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pasar {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+) -> None:
+    """Pasar — operations platform for social-commerce marketplaces."""
+    _state["debug"] = debug
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and turn any failure into one clear line and an exit code.
+
+    Exit codes: 0 success, 1 unexpected failure, 2 bad input or usage.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        app(args=args, prog_name="pasar")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except PasarError as exc:
+        if debug:
+            raise
+        errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        return 2
+    except Exception as exc:
+        if debug:
+            raise
+        errors.print(f"[bold red]error:[/] {type(exc).__name__}: {exc} (run with --debug for "
+                     "details)", highlight=False, soft_wrap=True)
+        return 1
+    return 0
+
+
+def entrypoint() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

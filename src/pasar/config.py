@@ -1,0 +1,72 @@
+"""Settings read from the environment (prefix ``PASAR_``) with embedded defaults.
+
+Example:
+    >>> s = Settings(home="/tmp/p")
+    >>> str(s.database_url).startswith("sqlite:///")
+    True
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of Pasar. Each field is also ``PASAR_<FIELD>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="PASAR_", extra="ignore")
+
+    home: Path = Field(default=Path(".pasar"), description="Where Pasar keeps all its files.")
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL of the operational store; SQLite in PASAR_HOME when empty.",
+    )
+    timezone: str = Field(default="Asia/Jakarta", description="Zone in which times are shown.")
+    currency: str = Field(default="IDR", description="ISO 4217 code of the marketplace currency.")
+    locale: Literal["en", "id"] = Field(default="en", description="Language of explanations.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError(f"currency must be a 3-letter ISO 4217 code, got {value!r}")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.home / 'pasar.db').resolve()}"
+        return self
+
+    @property
+    def warehouse_dir(self) -> Path:
+        """Parquet fact tables live here."""
+        return self.home / "warehouse"
+
+    @property
+    def rejects_dir(self) -> Path:
+        """Rows refused by ingestion land here with their reasons."""
+        return self.home / "rejects"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The display time zone as a ``ZoneInfo``."""
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests call ``get_settings.cache_clear()``)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Shared kernel: database session and unit of work, errors, clock, money. Knows no domain."""

@@ -1,0 +1,56 @@
+"""Alembic migrations of the operational store, runnable from code and from ``pasar db``.
+
+Example:
+    >>> upgrade("sqlite://")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine
+
+_HERE = Path(__file__).parent
+
+
+def alembic_config(database_url: str) -> Config:
+    """An Alembic ``Config`` pointing at the packaged migration scripts."""
+    config = Config()
+    config.set_main_option("script_location", str(_HERE))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head", *, engine: Engine | None = None) -> None:
+    """Bring the database to ``revision``; running it again changes nothing."""
+    config = alembic_config(database_url)
+    if engine is None:
+        command.upgrade(config, revision)
+        return
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def head_revision() -> str:
+    """The newest revision shipped with this version of Pasar."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(database_url: str | None = None, *, connection: Connection | None = None) -> str | None:
+    """The revision the database is at, or ``None`` when it was never migrated."""
+    if connection is not None:
+        return MigrationContext.configure(connection).get_current_revision()
+    assert database_url is not None
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()

@@ -1,0 +1,11 @@
+"""Registry of every ORM model, so Alembic and tests see the whole operational schema.
+
+Each domain adds its ``models`` module here when it gains tables.
+"""
+
+from pasar.audit import models as audit_models
+from pasar.kit.db import Base
+
+metadata = Base.metadata
+
+__all__ = ["audit_models", "metadata"]

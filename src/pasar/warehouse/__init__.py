@@ -1,0 +1,1 @@
+"""Validated fact tables (Parquet + DuckDB): the data contract, ingestion, connectors, synth."""

@@ -1,0 +1,75 @@
+"""A one-screen summary of a folder of fact tables, computed with DuckDB.
+
+Example:
+    >>> summary = summarise(Path(".pasar/landing/synth"))   # doctest: +SKIP
+    >>> summary.orders                                       # doctest: +SKIP
+    612345
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from pasar.kit.errors import InputError
+
+
+@dataclass(frozen=True)
+class MarketplaceSummary:
+    orders: int
+    gmv: Decimal
+    sellers: int
+    creators: int
+    live_sessions: int
+    first_day: date
+    last_day: date
+    affiliate_share: float
+    top_categories: list[tuple[str, Decimal, float]]  # (category, GMV, share of GMV)
+
+
+def _table(folder: Path, name: str) -> str:
+    path = folder / f"{name}.parquet"
+    if not path.exists():
+        raise InputError(f"missing fact table {name}", file=str(path))
+    return f"read_parquet('{path.as_posix()}')"
+
+
+def summarise(folder: Path, timezone: str = "Asia/Jakarta", top: int = 5) -> MarketplaceSummary:
+    """Count orders, GMV, sellers, creators, LIVE sessions and the top categories by GMV."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET TimeZone = '{timezone}'")
+        orders = _table(folder, "orders")
+        n, gmv, first, last, affiliate = con.execute(
+            f"SELECT count(*), coalesce(sum(gmv), 0), min(created_at)::DATE, "
+            f"max(created_at)::DATE, avg((creator_id IS NOT NULL)::INT) FROM {orders}"
+        ).fetchone() or (0, 0, None, None, 0.0)
+        counts = {
+            name: (con.execute(f"SELECT count(*) FROM {_table(folder, name)}").fetchone()
+                   or (0,))[0]
+            for name in ("sellers", "creators", "live_sessions")
+        }
+        categories = con.execute(
+            f"""
+            SELECT p.category, sum(i.quantity * i.unit_price) AS gmv
+            FROM {_table(folder, 'order_items')} i
+            JOIN {_table(folder, 'products')} p USING (product_id)
+            GROUP BY 1 ORDER BY 2 DESC LIMIT {int(top)}
+            """
+        ).fetchall()
+        item_total = (con.execute(
+            f"SELECT sum(quantity * unit_price) FROM {_table(folder, 'order_items')}"
+        ).fetchone() or (Decimal(0),))[0] or Decimal(1)
+    finally:
+        con.close()
+    return MarketplaceSummary(
+        orders=int(n), gmv=Decimal(gmv), sellers=int(counts["sellers"]),
+        creators=int(counts["creators"]), live_sessions=int(counts["live_sessions"]),
+        first_day=first, last_day=last, affiliate_share=float(affiliate or 0.0),
+        top_categories=[(c, Decimal(g), float(Decimal(g) / Decimal(item_total)))
+                        for c, g in categories],
+    )

@@ -1,0 +1,1 @@
+"""Synthetic Indonesian social-commerce marketplace: deterministic, vectorised, chunked."""
