@@ -35,8 +35,7 @@ class AuditEvent(Base):
 
     def __repr__(self) -> str:
         return (
-            f"AuditEvent({self.id}, {self.actor} {self.action} "
-            f"{self.entity_type}:{self.entity_id})"
+            f"AuditEvent({self.id}, {self.actor} {self.action} {self.entity_type}:{self.entity_id})"
         )
 
 

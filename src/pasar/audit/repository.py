@@ -35,7 +35,7 @@ class AuditRepository:
         action: str | None,
         since: datetime | None,
         until: datetime | None,
-    ) -> Select[tuple[AuditEvent]]:
+    ) -> Select[AuditEvent]:
         statement = select(AuditEvent)
         if entity_type is not None:
             statement = statement.where(AuditEvent.entity_type == entity_type)
@@ -65,8 +65,12 @@ class AuditRepository:
         newest_first: bool = True,
     ) -> Sequence[AuditEvent]:
         statement = self._filtered(
-            entity_type=entity_type, entity_id=entity_id, actor=actor, action=action,
-            since=since, until=until,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            actor=actor,
+            action=action,
+            since=since,
+            until=until,
         )
         order = AuditEvent.id.desc() if newest_first else AuditEvent.id.asc()
         return self.session.scalars(statement.order_by(order).limit(limit).offset(offset)).all()
@@ -82,7 +86,11 @@ class AuditRepository:
         until: datetime | None = None,
     ) -> int:
         statement = self._filtered(
-            entity_type=entity_type, entity_id=entity_id, actor=actor, action=action,
-            since=since, until=until,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            actor=actor,
+            action=action,
+            since=since,
+            until=until,
         )
         return self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0

@@ -43,10 +43,7 @@ def _json_safe(value: Any) -> Any:
 def snapshot(record: object) -> dict[str, Any]:
     """The column values of an ORM object as a JSON-safe dict (for before/after)."""
     mapper = inspect(type(record))
-    return {
-        attr.key: _json_safe(getattr(record, attr.key))
-        for attr in mapper.column_attrs
-    }
+    return {attr.key: _json_safe(getattr(record, attr.key)) for attr in mapper.column_attrs}
 
 
 class AuditService:
@@ -66,8 +63,12 @@ class AuditService:
         context: Mapping[str, Any] | None = None,
     ) -> AuditEvent:
         """Append one event in the caller's unit of work (it commits or rolls back with it)."""
-        for name, value in (("actor", actor), ("action", action), ("entity_type", entity_type),
-                            ("entity_id", entity_id)):
+        for name, value in (
+            ("actor", actor),
+            ("action", action),
+            ("entity_type", entity_type),
+            ("entity_id", entity_id),
+        ):
             if not value or not value.strip():
                 raise ValidationError(f"an audit event needs a non-empty {name}", field=name)
         audit_event = AuditEvent(
@@ -95,4 +96,3 @@ class AuditService:
 
 
 audit = AuditService()
-

@@ -25,8 +25,10 @@ def demo(
     if fresh or manifest is None or manifest.get("fingerprint") != profile_fingerprint(chosen):
         run_generator(chosen, target)
     else:
-        console.print(f"Marketplace '{chosen.name}' already generated in {target} — reusing it "
-                      "(--fresh regenerates).")
-    before, after = upgrade_store()
+        console.print(
+            f"Marketplace '{chosen.name}' already generated in {target} — reusing it "
+            "(--fresh regenerates)."
+        )
+    _before, after = upgrade_store()
     console.print(f"Operational store at revision {after} ({settings.database_url}).")
     console.print(summary_table(summarise(target, settings.timezone), settings))

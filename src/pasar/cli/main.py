@@ -35,8 +35,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                 help="Show the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
 ) -> None:
     """Pasar — operations platform for social-commerce marketplaces."""
@@ -62,8 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             raise
-        errors.print(f"[bold red]error:[/] {type(exc).__name__}: {exc} (run with --debug for "
-                     "details)", highlight=False, soft_wrap=True)
+        errors.print(
+            f"[bold red]error:[/] {type(exc).__name__}: {exc} (run with --debug for details)",
+            highlight=False,
+            soft_wrap=True,
+        )
         return 1
     return 0
 

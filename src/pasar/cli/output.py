@@ -21,8 +21,12 @@ errors = Console(stderr=True)
 def progress_bar(description: str, total: int) -> Iterator[Progress]:
     """A Rich progress bar; call ``bar.update(task, completed=n)`` through the yielded object."""
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=console, transient=False,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
     ) as bar:
         bar.add_task(description, total=total)
         yield bar
@@ -36,13 +40,18 @@ def summary_table(summary: MarketplaceSummary, settings: Settings) -> Table:
     table.add_column("value", justify="right")
     table.add_row("Period", f"{summary.first_day} → {summary.last_day}")
     table.add_row("Orders", f"{summary.orders:,}")
-    table.add_row("GMV", f"{format_money(summary.gmv, money, settings.locale)} "
-                         f"({format_compact(summary.gmv, money, settings.locale)})")
+    table.add_row(
+        "GMV",
+        f"{format_money(summary.gmv, money, settings.locale)} "
+        f"({format_compact(summary.gmv, money, settings.locale)})",
+    )
     table.add_row("Sellers", f"{summary.sellers:,}")
     table.add_row("Creators", f"{summary.creators:,}")
     table.add_row("LIVE sessions", f"{summary.live_sessions:,}")
     table.add_row("Affiliate share of orders", f"{summary.affiliate_share:.1%}")
     for rank, (category, gmv, share) in enumerate(summary.top_categories, start=1):
-        table.add_row(f"Top category {rank}",
-                      f"{category}: {format_compact(gmv, money, settings.locale)} ({share:.1%})")
+        table.add_row(
+            f"Top category {rank}",
+            f"{category}: {format_compact(gmv, money, settings.locale)} ({share:.1%})",
+        )
     return table

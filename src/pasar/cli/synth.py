@@ -40,8 +40,12 @@ def synth(
 ) -> None:
     """Generate every fact table of a realistic Indonesian marketplace (deterministic per seed)."""
     chosen = load_profile(profile).with_overrides(
-        seed=seed, days=days, start_date=start.date() if start else None,
-        orders_per_day=orders_per_day, sellers=sellers, creators=creators,
+        seed=seed,
+        days=days,
+        start_date=start.date() if start else None,
+        orders_per_day=orders_per_day,
+        sellers=sellers,
+        creators=creators,
     )
     target = out or default_synth_dir()
     result = run_generator(chosen, target)

@@ -18,10 +18,18 @@ _NO_MINOR_UNITS = {"IDR", "VND", "JPY", "KRW"}
 _SYMBOLS = {"IDR": "Rp", "MYR": "RM", "SGD": "S$", "THB": "฿", "PHP": "₱", "VND": "₫", "USD": "$"}
 # Indonesian short scales: ribu (thousand), juta (million), miliar (billion), triliun.
 _COMPACT = {
-    "id": ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "M"), (Decimal(10) ** 6, "jt"),
-           (Decimal(10) ** 3, "rb")),
-    "en": ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"),
-           (Decimal(10) ** 3, "K")),
+    "id": (
+        (Decimal(10) ** 12, "T"),
+        (Decimal(10) ** 9, "M"),
+        (Decimal(10) ** 6, "jt"),
+        (Decimal(10) ** 3, "rb"),
+    ),
+    "en": (
+        (Decimal(10) ** 12, "T"),
+        (Decimal(10) ** 9, "B"),
+        (Decimal(10) ** 6, "M"),
+        (Decimal(10) ** 3, "K"),
+    ),
 }
 
 
@@ -48,6 +56,7 @@ def format_compact(amount: Decimal | int | float, currency: str = "IDR", locale:
         if abs(value) >= size:
             short = (value / size).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
             if locale == "id":
-                return f"{_SYMBOLS.get(currency, currency + ' ')}{str(short).replace('.', ',')} {label}"
+                symbol = _SYMBOLS.get(currency, currency + " ")
+                return f"{symbol}{str(short).replace('.', ',')} {label}"
             return f"{currency} {short}{label}"
     return format_money(value, currency, locale)

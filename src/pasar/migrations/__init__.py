@@ -43,7 +43,9 @@ def head_revision() -> str:
     return head
 
 
-def current_revision(database_url: str | None = None, *, connection: Connection | None = None) -> str | None:
+def current_revision(
+    database_url: str | None = None, *, connection: Connection | None = None
+) -> str | None:
     """The revision the database is at, or ``None`` when it was never migrated."""
     if connection is not None:
         return MigrationContext.configure(connection).get_current_revision()

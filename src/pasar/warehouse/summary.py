@@ -49,27 +49,37 @@ def summarise(folder: Path, timezone: str = "Asia/Jakarta", top: int = 5) -> Mar
             f"max(created_at)::DATE, avg((creator_id IS NOT NULL)::INT) FROM {orders}"
         ).fetchone() or (0, 0, None, None, 0.0)
         counts = {
-            name: (con.execute(f"SELECT count(*) FROM {_table(folder, name)}").fetchone()
-                   or (0,))[0]
+            name: (con.execute(f"SELECT count(*) FROM {_table(folder, name)}").fetchone() or (0,))[
+                0
+            ]
             for name in ("sellers", "creators", "live_sessions")
         }
         categories = con.execute(
             f"""
             SELECT p.category, sum(i.quantity * i.unit_price) AS gmv
-            FROM {_table(folder, 'order_items')} i
-            JOIN {_table(folder, 'products')} p USING (product_id)
+            FROM {_table(folder, "order_items")} i
+            JOIN {_table(folder, "products")} p USING (product_id)
             GROUP BY 1 ORDER BY 2 DESC LIMIT {int(top)}
             """
         ).fetchall()
-        item_total = (con.execute(
-            f"SELECT sum(quantity * unit_price) FROM {_table(folder, 'order_items')}"
-        ).fetchone() or (Decimal(0),))[0] or Decimal(1)
+        item_total = (
+            con.execute(
+                f"SELECT sum(quantity * unit_price) FROM {_table(folder, 'order_items')}"
+            ).fetchone()
+            or (Decimal(0),)
+        )[0] or Decimal(1)
     finally:
         con.close()
     return MarketplaceSummary(
-        orders=int(n), gmv=Decimal(gmv), sellers=int(counts["sellers"]),
-        creators=int(counts["creators"]), live_sessions=int(counts["live_sessions"]),
-        first_day=first, last_day=last, affiliate_share=float(affiliate or 0.0),
-        top_categories=[(c, Decimal(g), float(Decimal(g) / Decimal(item_total)))
-                        for c, g in categories],
+        orders=int(n),
+        gmv=Decimal(gmv),
+        sellers=int(counts["sellers"]),
+        creators=int(counts["creators"]),
+        live_sessions=int(counts["live_sessions"]),
+        first_day=first,
+        last_day=last,
+        affiliate_share=float(affiliate or 0.0),
+        top_categories=[
+            (c, Decimal(g), float(Decimal(g) / Decimal(item_total))) for c, g in categories
+        ],
     )

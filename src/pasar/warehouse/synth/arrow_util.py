@@ -22,8 +22,9 @@ def money(rupiah: np.ndarray) -> pa.Array:
     return whole.cast(MONEY)
 
 
-def labels(codes: np.ndarray, vocabulary: Sequence[str], null: np.ndarray | None = None
-           ) -> pa.Array:
+def labels(
+    codes: np.ndarray, vocabulary: Sequence[str], null: np.ndarray | None = None
+) -> pa.Array:
     """Integer codes → strings from ``vocabulary`` (nulls where ``null``)."""
     safe = np.where(null, 0, codes) if null is not None else codes
     indices = pa.array(safe.astype(np.int32), type=pa.int32(), mask=null)

@@ -18,8 +18,34 @@ from pasar.warehouse.synth.timebase import DAY, HOUR, SECOND
 from pasar.warehouse.synth.world import World
 
 # When LIVE sessions start (WIB hour): lunch and evening peaks.
-_LIVE_START_WEIGHTS = np.array([0, 0, 0, 0, 0, 0, 0.2, 0.4, 0.6, 1.0, 1.2, 1.4,
-                                1.6, 1.4, 1.2, 1.2, 1.4, 1.8, 2.6, 3.4, 3.6, 2.8, 1.4, 0.4])
+_LIVE_START_WEIGHTS = np.array(
+    [
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0.2,
+        0.4,
+        0.6,
+        1.0,
+        1.2,
+        1.4,
+        1.6,
+        1.4,
+        1.2,
+        1.2,
+        1.4,
+        1.8,
+        2.6,
+        3.4,
+        3.6,
+        2.8,
+        1.4,
+        0.4,
+    ]
+)
 _LIVE_START_P = _LIVE_START_WEIGHTS / _LIVE_START_WEIGHTS.sum()
 
 
@@ -36,8 +62,9 @@ class LivePlan:
     order_created: np.ndarray
 
 
-def _session_window(world: World, rng: np.random.Generator, day: np.ndarray, median_hours: float
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def _session_window(
+    world: World, rng: np.random.Generator, day: np.ndarray, median_hours: float
+) -> tuple[np.ndarray, np.ndarray]:
     k = len(day)
     start_hour = rng.choice(24, size=k, p=_LIVE_START_P) + rng.random(k)
     duration = np.clip(rng.lognormal(np.log(median_hours), 0.5, k), 0.25, 8.0)
@@ -47,8 +74,14 @@ def _session_window(world: World, rng: np.random.Generator, day: np.ndarray, med
     return started, ended
 
 
-def plan_live_sessions(world: World, rng: np.random.Generator, day: np.ndarray,
-                       seller: np.ndarray, creator: np.ndarray, is_live: np.ndarray) -> LivePlan:
+def plan_live_sessions(
+    world: World,
+    rng: np.random.Generator,
+    day: np.ndarray,
+    seller: np.ndarray,
+    creator: np.ndarray,
+    is_live: np.ndarray,
+) -> LivePlan:
     """Group live orders into one session per host and day; place each order inside it."""
     rows = np.flatnonzero(is_live)
     by_creator = creator[rows] >= 0
@@ -60,14 +93,21 @@ def plan_live_sessions(world: World, rng: np.random.Generator, day: np.ndarray,
     rest = unique_key // world.profile.days
     started, ended = _session_window(world, rng, s_day, world.profile.channels.live_hours_median)
     position = rng.random(len(rows))
-    created = started[session_of_order] + (
-        position * (ended - started)[session_of_order]).astype(np.int64)
+    created = started[session_of_order] + (position * (ended - started)[session_of_order]).astype(
+        np.int64
+    )
     return LivePlan(rest >= span, rest % span, s_day, started, ended, session_of_order, created)
 
 
-def live_sessions_table(world: World, rng: np.random.Generator, plan: LivePlan,
-                        order_gmv: np.ndarray, order_product: np.ndarray, day_lo: int,
-                        day_hi: int) -> tuple[pa.Table, pa.Array]:
+def live_sessions_table(
+    world: World,
+    rng: np.random.Generator,
+    plan: LivePlan,
+    order_gmv: np.ndarray,
+    order_product: np.ndarray,
+    day_lo: int,
+    day_hi: int,
+) -> tuple[pa.Table, pa.Array]:
     """Selling sessions (metrics from their orders) plus idle ones; returns (table, ids)."""
     channels = world.profile.channels
     k = len(plan.day)
@@ -84,18 +124,24 @@ def live_sessions_table(world: World, rng: np.random.Generator, plan: LivePlan,
     # Idle sessions: hosts who streamed that day and sold nothing (often short, some unpinned).
     days = day_hi - day_lo
     eligible_creators = np.flatnonzero(world.creators.joined_at < world.day_start(day_lo))
-    n_idle_creators = rng.poisson(world.profile.creators.idle_lives_per_day_share
-                                  * len(eligible_creators) * days)
+    n_idle_creators = rng.poisson(
+        world.profile.creators.idle_lives_per_day_share * len(eligible_creators) * days
+    )
     active_sellers = np.flatnonzero(world.sellers.active_from_day <= day_lo)
     n_idle_sellers = rng.poisson(0.01 * len(active_sellers) * days)
-    idle_is_creator = np.concatenate([np.ones(n_idle_creators, bool),
-                                      np.zeros(n_idle_sellers, bool)])
-    idle_host = np.concatenate([
-        rng.choice(eligible_creators, n_idle_creators) if len(eligible_creators) else
-        np.zeros(0, np.int64),
-        rng.choice(active_sellers, n_idle_sellers) if len(active_sellers) else
-        np.zeros(0, np.int64),
-    ]).astype(np.int64)
+    idle_is_creator = np.concatenate(
+        [np.ones(n_idle_creators, bool), np.zeros(n_idle_sellers, bool)]
+    )
+    idle_host = np.concatenate(
+        [
+            rng.choice(eligible_creators, n_idle_creators)
+            if len(eligible_creators)
+            else np.zeros(0, np.int64),
+            rng.choice(active_sellers, n_idle_sellers)
+            if len(active_sellers)
+            else np.zeros(0, np.int64),
+        ]
+    ).astype(np.int64)
     n_idle = len(idle_host)
     idle_day = rng.integers(day_lo, day_hi, n_idle)
     idle_start, idle_end = _session_window(world, rng, idle_day, 0.8)
@@ -106,34 +152,46 @@ def live_sessions_table(world: World, rng: np.random.Generator, plan: LivePlan,
     is_creator = np.concatenate([plan.is_creator, idle_is_creator])
     host = np.concatenate([plan.host, idle_host])
     views_all = np.concatenate([views, idle_views])
-    unique_viewers = np.maximum((views_all * rng.uniform(0.55, 0.8, len(views_all))), 1
-                                ).astype(np.int64)
+    unique_viewers = np.maximum((views_all * rng.uniform(0.55, 0.8, len(views_all))), 1).astype(
+        np.int64
+    )
     peak = np.maximum(unique_viewers * rng.uniform(0.08, 0.25, len(views_all)), 1).astype(np.int64)
     total = k + n_idle
     ids = make_ids("L", np.arange(world.counters.live, world.counters.live + total), 9)
     world.counters.live += total
-    table = pa.table({
-        "live_id": ids,
-        "host_type": labels(is_creator.astype(np.int64), ("seller", "creator")),
-        "seller_id": take_ids(world.sellers.ids, host, is_creator),
-        "creator_id": take_ids(world.creators.ids, host, ~is_creator),
-        "started_at": timestamps(np.concatenate([plan.started, idle_start])),
-        "ended_at": timestamps(np.concatenate([plan.ended, idle_end])),
-        "products_pinned": pa.array(np.concatenate([pinned, idle_pinned]), type=pa.int64()),
-        "views": pa.array(views_all, type=pa.int64()),
-        "unique_viewers": pa.array(unique_viewers, type=pa.int64()),
-        "peak_viewers": pa.array(peak, type=pa.int64()),
-        "product_clicks": pa.array(np.concatenate([clicks, idle_clicks]), type=pa.int64()),
-        "orders": pa.array(np.concatenate([orders, np.zeros(n_idle, np.int64)]), type=pa.int64()),
-        "gmv": money(np.concatenate([gmv, np.zeros(n_idle, np.int64)])),
-    })
+    table = pa.table(
+        {
+            "live_id": ids,
+            "host_type": labels(is_creator.astype(np.int64), ("seller", "creator")),
+            "seller_id": take_ids(world.sellers.ids, host, is_creator),
+            "creator_id": take_ids(world.creators.ids, host, ~is_creator),
+            "started_at": timestamps(np.concatenate([plan.started, idle_start])),
+            "ended_at": timestamps(np.concatenate([plan.ended, idle_end])),
+            "products_pinned": pa.array(np.concatenate([pinned, idle_pinned]), type=pa.int64()),
+            "views": pa.array(views_all, type=pa.int64()),
+            "unique_viewers": pa.array(unique_viewers, type=pa.int64()),
+            "peak_viewers": pa.array(peak, type=pa.int64()),
+            "product_clicks": pa.array(np.concatenate([clicks, idle_clicks]), type=pa.int64()),
+            "orders": pa.array(
+                np.concatenate([orders, np.zeros(n_idle, np.int64)]), type=pa.int64()
+            ),
+            "gmv": money(np.concatenate([gmv, np.zeros(n_idle, np.int64)])),
+        }
+    )
     return table, ids
 
 
-def videos_for_orders(world: World, rng: np.random.Generator, rows: np.ndarray,
-                      seller: np.ndarray, creator: np.ndarray, product: np.ndarray,
-                      created: np.ndarray, day_lo: int, day_hi: int
-                      ) -> tuple[pa.Table, np.ndarray]:
+def videos_for_orders(
+    world: World,
+    rng: np.random.Generator,
+    rows: np.ndarray,
+    seller: np.ndarray,
+    creator: np.ndarray,
+    product: np.ndarray,
+    created: np.ndarray,
+    day_lo: int,
+    day_hi: int,
+) -> tuple[pa.Table, np.ndarray]:
     """One video per (host, product) that sold in this chunk, plus videos that sold nothing.
 
     Returns the videos table and, for each video order in ``rows``, its row in that table.
@@ -150,9 +208,10 @@ def videos_for_orders(world: World, rng: np.random.Generator, rows: np.ndarray,
     v_is_creator, v_host = rest >= span, rest % span
     first_sale = np.full(k, np.iinfo(np.int64).max)
     np.minimum.at(first_sale, video_of_order, created[rows])
-    floor = np.maximum(products.listed_at[v_product],
-                       np.where(v_is_creator, world.creators.joined_at[v_host % world.creators.count],
-                                0))
+    floor = np.maximum(
+        products.listed_at[v_product],
+        np.where(v_is_creator, world.creators.joined_at[v_host % world.creators.count], 0),
+    )
     posted = np.maximum(first_sale - (rng.uniform(0, 5, k) * DAY).astype(np.int64), floor)
     orders = np.bincount(video_of_order, minlength=k)
     rate = np.clip(channels.video_view_to_order * rng.lognormal(0, 0.6, k), 1e-5, 0.2)
@@ -160,16 +219,28 @@ def videos_for_orders(world: World, rng: np.random.Generator, rows: np.ndarray,
 
     # Videos that sold nothing: creators posting about products in their category.
     eligible = np.flatnonzero(world.creators.joined_at < world.day_start(day_lo))
-    n_idle = rng.poisson(world.profile.creators.idle_videos_per_creator_month
-                         * len(eligible) * (day_hi - day_lo) / 30.0) if len(eligible) else 0
+    n_idle = (
+        rng.poisson(
+            world.profile.creators.idle_videos_per_creator_month
+            * len(eligible)
+            * (day_hi - day_lo)
+            / 30.0
+        )
+        if len(eligible)
+        else 0
+    )
     idle_creator = rng.choice(eligible, n_idle) if n_idle else np.zeros(0, np.int64)
     idle_product = _product_in_category(world, world.creators.category[idle_creator], rng)
     idle_posted = world.day_start(rng.integers(day_lo, day_hi, n_idle)) + (
-        rng.random(n_idle) * DAY).astype(np.int64)
+        rng.random(n_idle) * DAY
+    ).astype(np.int64)
     idle_posted = np.maximum(idle_posted, products.listed_at[idle_product] + HOUR)
     keep = idle_posted < world.end_us
-    idle_creator, idle_product, idle_posted = idle_creator[keep], idle_product[keep], \
-        idle_posted[keep]
+    idle_creator, idle_product, idle_posted = (
+        idle_creator[keep],
+        idle_product[keep],
+        idle_posted[keep],
+    )
     idle_views = rng.lognormal(np.log(300), 1.2, len(idle_creator)).astype(np.int64)
 
     is_creator = np.concatenate([v_is_creator, np.ones(len(idle_creator), bool)])
@@ -179,22 +250,25 @@ def videos_for_orders(world: World, rng: np.random.Generator, rows: np.ndarray,
     total = len(host_all)
     ids = make_ids("V", np.arange(world.counters.video, world.counters.video + total), 9)
     world.counters.video += total
-    table = pa.table({
-        "video_id": ids,
-        "creator_id": take_ids(world.creators.ids, host_all, ~is_creator),
-        "seller_id": take_ids(world.sellers.ids, products.seller[product_all]),
-        "product_id": take_ids(products.ids, product_all),
-        "posted_at": timestamps(np.concatenate([posted, idle_posted])),
-        "views": pa.array(views_all, type=pa.int64()),
-        "likes": pa.array((views_all * rng.uniform(0.03, 0.09, total)).astype(np.int64)),
-        "comments": pa.array((views_all * rng.uniform(0.002, 0.01, total)).astype(np.int64)),
-        "shares": pa.array((views_all * rng.uniform(0.001, 0.006, total)).astype(np.int64)),
-    })
+    table = pa.table(
+        {
+            "video_id": ids,
+            "creator_id": take_ids(world.creators.ids, host_all, ~is_creator),
+            "seller_id": take_ids(world.sellers.ids, products.seller[product_all]),
+            "product_id": take_ids(products.ids, product_all),
+            "posted_at": timestamps(np.concatenate([posted, idle_posted])),
+            "views": pa.array(views_all, type=pa.int64()),
+            "likes": pa.array((views_all * rng.uniform(0.03, 0.09, total)).astype(np.int64)),
+            "comments": pa.array((views_all * rng.uniform(0.002, 0.01, total)).astype(np.int64)),
+            "shares": pa.array((views_all * rng.uniform(0.001, 0.006, total)).astype(np.int64)),
+        }
+    )
     return table, video_of_order
 
 
-def _product_in_category(world: World, category: np.ndarray, rng: np.random.Generator
-                         ) -> np.ndarray:
+def _product_in_category(
+    world: World, category: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """A random listing of each requested category (any category if it has none)."""
     products = world.products
     chosen = rng.integers(0, len(products.ids), len(category))

@@ -13,8 +13,8 @@ import numpy as np
 import pyarrow as pa
 
 from pasar.warehouse.synth import names
-from pasar.warehouse.synth.geography import PROVINCES
 from pasar.warehouse.synth.arrow_util import money
+from pasar.warehouse.synth.geography import PROVINCES
 from pasar.warehouse.synth.ids import make_ids
 from pasar.warehouse.synth.profile import Profile
 from pasar.warehouse.synth.timebase import DAY, HOUR, local_midnight_utc_us
@@ -25,10 +25,26 @@ ISLAND_GROUPS = tuple(sorted({p.island_group for p in PROVINCES}))
 PROVINCE_ISLAND = np.array([ISLAND_GROUPS.index(p.island_group) for p in PROVINCES])
 POPULATION = np.array([p.population_millions for p in PROVINCES])
 # Sellers cluster in Java's cities more than people do.
-SELLER_PROVINCE_WEIGHT = POPULATION * np.where(PROVINCE_ISLAND == ISLAND_GROUPS.index("java"),
-                                               1.6, 1.0)
-_DESCRIPTORS = ("Original", "Premium", "Murah", "Viral", "Best Seller", "Jumbo", "Mini", "Import",
-                "Lokal", "Terlaris", "Promo", "Grosir", "Kekinian", "Halal", "Ready Stock")
+SELLER_PROVINCE_WEIGHT = POPULATION * np.where(
+    ISLAND_GROUPS.index("java") == PROVINCE_ISLAND, 1.6, 1.0
+)
+_DESCRIPTORS = (
+    "Original",
+    "Premium",
+    "Murah",
+    "Viral",
+    "Best Seller",
+    "Jumbo",
+    "Mini",
+    "Import",
+    "Lokal",
+    "Terlaris",
+    "Promo",
+    "Grosir",
+    "Kekinian",
+    "Halal",
+    "Ready Stock",
+)
 
 
 @dataclass(frozen=True)
@@ -76,8 +92,7 @@ class Creators:
 
 
 def _normalised(weights: np.ndarray) -> np.ndarray:
-    total = weights.sum()
-    return weights / total
+    return np.asarray(weights / weights.sum())
 
 
 def _unique_labels(labels: list[str]) -> list[str]:
@@ -90,20 +105,23 @@ def _unique_labels(labels: list[str]) -> list[str]:
     return unique
 
 
-def _owner_refs(rng: np.random.Generator, archetype: np.ndarray, share: float, seed: int
-                ) -> list[str]:
+def _owner_refs(
+    rng: np.random.Generator, archetype: np.ndarray, share: float, seed: int
+) -> list[str]:
     """Hashed owner IDs; some bad actors (then sloppy sellers) share one across 2-4 shops."""
     n = len(archetype)
     owner = np.arange(n)
-    to_link = int(round(share * n))
-    order = np.concatenate([
-        rng.permutation(np.flatnonzero(archetype == ARCHETYPES.index("bad_actor"))),
-        rng.permutation(np.flatnonzero(archetype == ARCHETYPES.index("sloppy"))),
-    ])[:to_link]
+    to_link = round(share * n)
+    order = np.concatenate(
+        [
+            rng.permutation(np.flatnonzero(archetype == ARCHETYPES.index("bad_actor"))),
+            rng.permutation(np.flatnonzero(archetype == ARCHETYPES.index("sloppy"))),
+        ]
+    )[:to_link]
     position = 0
     while position < len(order) - 1:
         size = int(rng.integers(2, 5))
-        group = order[position:position + size]
+        group = order[position : position + size]
         owner[group] = group[0]
         position += size
     return [hashlib.sha256(f"nik:{seed}:{o}".encode()).hexdigest()[:20] for o in owner]
@@ -117,8 +135,12 @@ def make_sellers(profile: Profile, rng: np.random.Generator) -> Sellers:
     category = rng.choice(len(profile.categories), size=n, p=category_share)
     province = rng.choice(len(PROVINCES), size=n, p=_normalised(SELLER_PROVINCE_WEIGHT))
     archetype_share = _normalised(
-        np.array([profile.sellers.archetypes[a].share if a in profile.sellers.archetypes else 0.0
-                  for a in ARCHETYPES])
+        np.array(
+            [
+                profile.sellers.archetypes[a].share if a in profile.sellers.archetypes else 0.0
+                for a in ARCHETYPES
+            ]
+        )
     )
     archetype = rng.choice(len(ARCHETYPES), size=n, p=archetype_share)
     weight = rng.lognormal(0.0, profile.sellers.gmv_sigma, size=n)
@@ -131,33 +153,44 @@ def make_sellers(profile: Profile, rng: np.random.Generator) -> Sellers:
     active_from_day = np.where(is_new, np.ceil(join_days + 2).astype(np.int64), 0)
     # New shops start small; the established largest ones are the Mall brands.
     weight = np.where(is_new, weight * 0.5, weight)
-    n_mall = int(round(profile.sellers.mall_share * n))
+    n_mall = round(profile.sellers.mall_share * n)
     top = np.argsort(-weight)[: max(int(0.15 * n), n_mall)]
     is_mall = np.zeros(n, dtype=bool)
     is_mall[rng.choice(top, size=n_mall, replace=False)] = True
 
     ids = make_ids("S", np.arange(1, n + 1), 6)
-    shop_names = _unique_labels([
-        " ".join(part for part in (
-            names.SHOP_PREFIXES[rng.integers(len(names.SHOP_PREFIXES))],
-            names.SHOP_WORDS[rng.integers(len(names.SHOP_WORDS))],
-            names.SHOP_SUFFIXES[rng.integers(len(names.SHOP_SUFFIXES))],
-        ) if part)
-        for _ in range(n)
-    ])
-    cities = [PROVINCES[p].cities[min(int(rng.geometric(0.5)) - 1, len(PROVINCES[p].cities) - 1)]
-              for p in province]
-    table = pa.table({
-        "seller_id": ids,
-        "shop_name": pa.array(shop_names),
-        "owner_ref": pa.array(_owner_refs(rng, archetype, profile.sellers.linked_group_share,
-                                          profile.seed)),
-        "category": pa.array([profile.categories[c].name for c in category]),
-        "province": pa.array([PROVINCE_NAMES[p] for p in province]),
-        "city": pa.array(cities),
-        "joined_at": pa.array(joined_at, type=pa.timestamp("us", tz="UTC")),
-        "is_mall": pa.array(is_mall),
-    })
+    shop_names = _unique_labels(
+        [
+            " ".join(
+                part
+                for part in (
+                    names.SHOP_PREFIXES[rng.integers(len(names.SHOP_PREFIXES))],
+                    names.SHOP_WORDS[rng.integers(len(names.SHOP_WORDS))],
+                    names.SHOP_SUFFIXES[rng.integers(len(names.SHOP_SUFFIXES))],
+                )
+                if part
+            )
+            for _ in range(n)
+        ]
+    )
+    cities = [
+        PROVINCES[p].cities[min(int(rng.geometric(0.5)) - 1, len(PROVINCES[p].cities) - 1)]
+        for p in province
+    ]
+    table = pa.table(
+        {
+            "seller_id": ids,
+            "shop_name": pa.array(shop_names),
+            "owner_ref": pa.array(
+                _owner_refs(rng, archetype, profile.sellers.linked_group_share, profile.seed)
+            ),
+            "category": pa.array([profile.categories[c].name for c in category]),
+            "province": pa.array([PROVINCE_NAMES[p] for p in province]),
+            "city": pa.array(cities),
+            "joined_at": pa.array(joined_at, type=pa.timestamp("us", tz="UTC")),
+            "is_mall": pa.array(is_mall),
+        }
+    )
     return Sellers(ids, category, province, archetype, weight, joined_at, active_from_day, table)
 
 
@@ -170,13 +203,17 @@ def _psychological_price(raw: np.ndarray) -> np.ndarray:
 def make_products(profile: Profile, sellers: Sellers, rng: np.random.Generator) -> Products:
     """Listings per seller, mostly in the seller's category, with category price distributions."""
     per_seller = 1 + rng.poisson(
-        (profile.sizes.products_per_seller - 1) * rng.lognormal(0, 0.5, sellers.count)
+        (profile.sizes.products_per_seller - 1)
+        * rng.lognormal(0, 0.5, sellers.count)
         * np.clip(sellers.weight, 0.2, 5) ** 0.3
     )
     seller = np.repeat(np.arange(sellers.count), per_seller)
     n = len(seller)
-    other = rng.choice(len(profile.categories), size=n,
-                       p=_normalised(np.array([c.share for c in profile.categories])))
+    other = rng.choice(
+        len(profile.categories),
+        size=n,
+        p=_normalised(np.array([c.share for c in profile.categories])),
+    )
     category = np.where(rng.random(n) < 0.85, sellers.category[seller], other)
     median = np.array([c.price_median for c in profile.categories])[category]
     sigma = np.array([c.price_sigma for c in profile.categories])[category]
@@ -188,42 +225,56 @@ def make_products(profile: Profile, sellers: Sellers, rng: np.random.Generator) 
     listed_at = joined + (rng.random(n) * (active_from - joined - HOUR)).astype(np.int64)
     offset = np.concatenate([[0], np.cumsum(per_seller)[:-1]])
     titles = [
-        f"{kw} {_DESCRIPTORS[d]}" for kw, d in zip(
-            (profile.categories[c].keywords[rng.integers(len(profile.categories[c].keywords))]
-             for c in category),
+        f"{kw} {_DESCRIPTORS[d]}"
+        for kw, d in zip(
+            (
+                profile.categories[c].keywords[rng.integers(len(profile.categories[c].keywords))]
+                for c in category
+            ),
             rng.integers(len(_DESCRIPTORS), size=n),
             strict=True,
         )
     ]
     return Products(
         ids=make_ids("P", np.arange(1, n + 1), 8),
-        seller=seller, category=category, price=price, listed_at=listed_at,
-        offset=offset, count=per_seller, titles=pa.array(titles),
+        seller=seller,
+        category=category,
+        price=price,
+        listed_at=listed_at,
+        offset=offset,
+        count=per_seller,
+        titles=pa.array(titles),
         inactive=rng.random(n) < 0.04,
     )
 
 
-def products_table(profile: Profile, products: Products, sellers: Sellers,
-                   banned: np.ndarray) -> pa.Table:
+def products_table(
+    profile: Profile, products: Products, sellers: Sellers, banned: np.ndarray
+) -> pa.Table:
     """The products fact table; ``banned`` marks listings taken down after serious findings."""
     status = np.where(banned, "banned", np.where(products.inactive, "inactive", "active"))
-    return pa.table({
-        "product_id": products.ids,
-        "seller_id": sellers.ids.take(pa.array(products.seller)),
-        "title": products.titles,
-        "category": pa.array([profile.categories[c].name for c in products.category]),
-        "price": money(products.price),
-        "listed_at": pa.array(products.listed_at, type=pa.timestamp("us", tz="UTC")),
-        "status": pa.array(status.tolist()),
-    })
+    return pa.table(
+        {
+            "product_id": products.ids,
+            "seller_id": sellers.ids.take(pa.array(products.seller)),
+            "title": products.titles,
+            "category": pa.array([profile.categories[c].name for c in products.category]),
+            "price": money(products.price),
+            "listed_at": pa.array(products.listed_at, type=pa.timestamp("us", tz="UTC")),
+            "status": pa.array(status.tolist()),
+        }
+    )
 
 
 def make_creators(profile: Profile, rng: np.random.Generator) -> Creators:
     """Creators with power-law followers, a category focus and a home province."""
     n = profile.sizes.creators
     params = profile.creators
-    category = rng.choice(len(profile.categories), size=n,
-                          p=_normalised(np.array([c.share for c in profile.categories])))
+    category = rng.choice(
+        len(profile.categories),
+        size=n,
+        p=_normalised(np.array([c.share for c in profile.categories])),
+    )
     province = rng.choice(len(PROVINCES), size=n, p=_normalised(POPULATION))
     followers = np.minimum(
         params.followers_min * (1.0 - rng.random(n)) ** (-1.0 / params.followers_alpha),
@@ -232,23 +283,28 @@ def make_creators(profile: Profile, rng: np.random.Generator) -> Creators:
     weight = np.sqrt(followers) * rng.lognormal(0, 1.0, n)
     start_us = local_midnight_utc_us(profile.start_date)
     is_new = rng.random(n) < params.new_during_period_share
-    join_days = np.where(is_new, rng.uniform(0, max(profile.days - 30, 1), n),
-                         -rng.uniform(10, 1200, n))
+    join_days = np.where(
+        is_new, rng.uniform(0, max(profile.days - 30, 1), n), -rng.uniform(10, 1200, n)
+    )
     joined_at = start_us + (join_days * DAY).astype(np.int64) + rng.integers(8, 23, n) * HOUR
-    handles = _unique_labels([
-        f"{names.HANDLE_FIRST[rng.integers(len(names.HANDLE_FIRST))]}"
-        f"{('.', '_', '')[rng.integers(3)]}"
-        f"{names.HANDLE_TAILS[rng.integers(len(names.HANDLE_TAILS))]}"
-        for _ in range(n)
-    ])
+    handles = _unique_labels(
+        [
+            f"{names.HANDLE_FIRST[rng.integers(len(names.HANDLE_FIRST))]}"
+            f"{('.', '_', '')[rng.integers(3)]}"
+            f"{names.HANDLE_TAILS[rng.integers(len(names.HANDLE_TAILS))]}"
+            for _ in range(n)
+        ]
+    )
     handles = ["@" + h.replace(" ", "") for h in handles]
     ids = make_ids("C", np.arange(1, n + 1), 6)
-    table = pa.table({
-        "creator_id": ids,
-        "handle": pa.array(handles),
-        "followers": pa.array(followers),
-        "primary_category": pa.array([profile.categories[c].name for c in category]),
-        "province": pa.array([PROVINCE_NAMES[p] for p in province]),
-        "joined_at": pa.array(joined_at, type=pa.timestamp("us", tz="UTC")),
-    })
+    table = pa.table(
+        {
+            "creator_id": ids,
+            "handle": pa.array(handles),
+            "followers": pa.array(followers),
+            "primary_category": pa.array([profile.categories[c].name for c in category]),
+            "province": pa.array([PROVINCE_NAMES[p] for p in province]),
+            "joined_at": pa.array(joined_at, type=pa.timestamp("us", tz="UTC")),
+        }
+    )
     return Creators(ids, category, province, followers, weight, joined_at, table)

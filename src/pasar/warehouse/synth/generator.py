@@ -81,8 +81,9 @@ class _Writers:
         schema = CONTRACT[name].arrow_schema()
         table = table.select(schema.names).cast(schema)
         if name not in self.writers:
-            self.writers[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", schema,
-                                                  compression="zstd")
+            self.writers[name] = pq.ParquetWriter(
+                self.folder / f"{name}.parquet", schema, compression="zstd"
+            )
         self.writers[name].write_table(table)
         self.rows[name] += table.num_rows
 
@@ -118,19 +119,29 @@ def generate(profile: Profile, out: Path, progress: Progress | None = None) -> S
         raise
     writers.close()
     fingerprint = profile_fingerprint(profile)
-    (staging / MANIFEST).write_text(json.dumps({
-        "profile": profile.name, "seed": profile.seed, "fingerprint": fingerprint,
-        "start_date": profile.start_date.isoformat(), "end_date": profile.end_date.isoformat(),
-        "rows": writers.rows, "pasar_version": __version__,
-    }, indent=2))
+    (staging / MANIFEST).write_text(
+        json.dumps(
+            {
+                "profile": profile.name,
+                "seed": profile.seed,
+                "fingerprint": fingerprint,
+                "start_date": profile.start_date.isoformat(),
+                "end_date": profile.end_date.isoformat(),
+                "rows": writers.rows,
+                "pasar_version": __version__,
+            },
+            indent=2,
+        )
+    )
     if out.exists():
         shutil.rmtree(out)
     staging.rename(out)
     return SynthResult(out=out, rows=writers.rows, fingerprint=fingerprint)
 
 
-def _write_chunk(world: World, writers: _Writers, index: int, day_lo: int, day_hi: int
-                 ) -> np.ndarray:
+def _write_chunk(
+    world: World, writers: _Writers, index: int, day_lo: int, day_hi: int
+) -> np.ndarray:
     seed = world.profile.seed
     chunk = generate_orders(world, day_lo, day_hi, stream(seed, STREAM_ORDERS, index))
     writers.write("orders", chunk.orders)
@@ -140,9 +151,12 @@ def _write_chunk(world: World, writers: _Writers, index: int, day_lo: int, day_h
     after = stream(seed, STREAM_AFTERSALES, index)
     writers.write("reviews", aftersales.reviews(world, chunk, after))
     writers.write("chats", aftersales.chats(world, chunk, after))
-    checks, critical = listings.listing_checks(world, day_lo, day_hi,
-                                               stream(seed, STREAM_LISTINGS, index))
+    checks, critical = listings.listing_checks(
+        world, day_lo, day_hi, stream(seed, STREAM_LISTINGS, index)
+    )
     writers.write("listing_checks", checks)
-    writers.write("tickets", support.tickets(world, chunk, day_lo, day_hi,
-                                             stream(seed, STREAM_TICKETS, index)))
+    writers.write(
+        "tickets",
+        support.tickets(world, chunk, day_lo, day_hi, stream(seed, STREAM_TICKETS, index)),
+    )
     return critical

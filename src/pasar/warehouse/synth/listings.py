@@ -17,8 +17,9 @@ _MINOR = np.array([VIOLATION_TYPES.index(v) for v in ("misleading", "wrong_categ
 _SOURCES = ("automated", "manual", "buyer_report")
 
 
-def listing_checks(world: World, day_lo: int, day_hi: int, rng: np.random.Generator
-                   ) -> tuple[pa.Table, np.ndarray]:
+def listing_checks(
+    world: World, day_lo: int, day_hi: int, rng: np.random.Generator
+) -> tuple[pa.Table, np.ndarray]:
     """Findings in days ``[day_lo, day_hi)``; also returns the products with a critical one."""
     products = world.products
     archetype = world.sellers.archetype[products.seller]
@@ -34,25 +35,27 @@ def listing_checks(world: World, day_lo: int, day_hi: int, rng: np.random.Genera
     violation = np.where(serious, rng.choice(_SERIOUS, n, p=_SERIOUS_P), rng.choice(_MINOR, n))
     high = SEVERITIES.index("high")
     severity = np.select(
-        [np.isin(violation, _SERIOUS[:2]), violation == _SERIOUS[2],
-         violation == _MINOR[0]],
+        [np.isin(violation, _SERIOUS[:2]), violation == _SERIOUS[2], violation == _MINOR[0]],
         [high + (rng.random(n) < 0.5), np.full(n, high), rng.integers(0, 2, n)],
         default=0,
     )
     source = rng.choice(3, n, p=[0.6, 0.25, 0.15])
     keep = checked < world.end_us - DAY // 24
     product, checked, violation, severity, source = (
-        a[keep] for a in (product, checked, violation, severity, source))
+        a[keep] for a in (product, checked, violation, severity, source)
+    )
     n = len(product)
     ids = make_ids("LC", np.arange(world.counters.check, world.counters.check + n), 9)
     world.counters.check += n
-    table = pa.table({
-        "check_id": ids,
-        "product_id": take_ids(products.ids, product),
-        "seller_id": take_ids(world.sellers.ids, products.seller[product]),
-        "checked_at": timestamps(checked),
-        "violation_type": labels(violation, VIOLATION_TYPES),
-        "severity": labels(severity, SEVERITIES),
-        "source": labels(source, _SOURCES),
-    })
+    table = pa.table(
+        {
+            "check_id": ids,
+            "product_id": take_ids(products.ids, product),
+            "seller_id": take_ids(world.sellers.ids, products.seller[product]),
+            "checked_at": timestamps(checked),
+            "violation_type": labels(violation, VIOLATION_TYPES),
+            "severity": labels(severity, SEVERITIES),
+            "source": labels(source, _SOURCES),
+        }
+    )
     return table, np.unique(product[severity == SEVERITIES.index("critical")])

@@ -14,18 +14,32 @@ from pasar.warehouse.synth.ids import make_ids, take_ids
 from pasar.warehouse.synth.timebase import DAY, HOUR, MINUTE, hours, local_weekday
 from pasar.warehouse.synth.world import CHANNELS, World
 
-STATUSES = ("awaiting_payment", "awaiting_shipment", "in_transit", "delivered", "cancelled",
-            "returned")
+STATUSES = (
+    "awaiting_payment",
+    "awaiting_shipment",
+    "in_transit",
+    "delivered",
+    "cancelled",
+    "returned",
+)
 INITIATORS = ("buyer", "seller", "system")
 CANCEL_REASONS = (
     "Payment not completed",  # system, unpaid
-    "Changed my mind", "Found a cheaper price", "Need to change address",  # buyer
-    "Out of stock", "Pricing error",  # seller
+    "Changed my mind",
+    "Found a cheaper price",
+    "Need to change address",  # buyer
+    "Out of stock",
+    "Pricing error",  # seller
     "Seller did not ship before the deadline",  # system, seller fault
 )
 RETURN_REASONS = (
-    "Item not as described", "Damaged or defective item", "Wrong item sent", "Counterfeit item",
-    "Changed my mind", "Wrong size ordered", "Damaged in transit",
+    "Item not as described",
+    "Damaged or defective item",
+    "Wrong item sent",
+    "Counterfeit item",
+    "Changed my mind",
+    "Wrong size ordered",
+    "Damaged in transit",
     "Failed delivery, returned to sender",
 )
 FAULTS = ("seller", "buyer", "logistics")
@@ -51,8 +65,9 @@ class OrderChunk:
     seller_fault_return: np.ndarray
 
 
-def _pick_sellers(world: World, day_lo: int, day_hi: int, rng: np.random.Generator
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def _pick_sellers(
+    world: World, day_lo: int, day_hi: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     sellers = world.sellers
     boosts = np.array([c.ramadan_boost for c in world.profile.categories])[sellers.category]
     counts = rng.poisson(world.calendar.demand[day_lo:day_hi])
@@ -67,8 +82,9 @@ def _pick_sellers(world: World, day_lo: int, day_hi: int, rng: np.random.Generat
     return np.concatenate(days), np.concatenate(picked)
 
 
-def _pick_creators(world: World, category: np.ndarray, wanted: np.ndarray, day_lo: int,
-                   rng: np.random.Generator) -> np.ndarray:
+def _pick_creators(
+    world: World, category: np.ndarray, wanted: np.ndarray, day_lo: int, rng: np.random.Generator
+) -> np.ndarray:
     creators = world.creators
     creator = np.full(len(category), -1, dtype=np.int64)
     eligible = creators.joined_at < world.day_start(day_lo)
@@ -84,13 +100,19 @@ def _pick_creators(world: World, category: np.ndarray, wanted: np.ndarray, day_l
         pool_idx = np.flatnonzero(pool if pool.any() else eligible)
         cumulative = np.cumsum(creators.weight[pool_idx])
         draws = rng.random(len(rows)) * cumulative[-1]
-        creator[rows] = pool_idx[np.searchsorted(cumulative, draws, side="right")
-                                 .clip(0, len(pool_idx) - 1)]
+        creator[rows] = pool_idx[
+            np.searchsorted(cumulative, draws, side="right").clip(0, len(pool_idx) - 1)
+        ]
     return creator
 
 
-def _order_lines(world: World, seller: np.ndarray, first_local: np.ndarray, day: np.ndarray,
-                 rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def _order_lines(
+    world: World,
+    seller: np.ndarray,
+    first_local: np.ndarray,
+    day: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, ...]:
     products = world.products
     count = products.count[seller]
     n_lines = np.minimum(np.minimum(rng.geometric(0.75, len(seller)), count), 5)
@@ -103,15 +125,16 @@ def _order_lines(world: World, seller: np.ndarray, first_local: np.ndarray, day:
     max_discount = np.where(world.calendar.sale_day[day[order_of_line]], 0.30, 0.12)
     unit_price = np.maximum(
         np.round(products.price[product] * (1 - rng.random(len(product)) * max_discount) / 100)
-        * 100, 100,
+        * 100,
+        100,
     ).astype(np.int64)
-    gmv = np.bincount(order_of_line, weights=quantity * unit_price,
-                      minlength=len(seller)).astype(np.int64)
+    gmv = np.bincount(order_of_line, weights=quantity * unit_price, minlength=len(seller)).astype(
+        np.int64
+    )
     return order_of_line, line_no, product, quantity, unit_price, gmv
 
 
-def generate_orders(world: World, day_lo: int, day_hi: int, rng: np.random.Generator
-                    ) -> OrderChunk:
+def generate_orders(world: World, day_lo: int, day_hi: int, rng: np.random.Generator) -> OrderChunk:
     """All orders created on days ``[day_lo, day_hi)`` with their lines, LIVE and videos."""
     profile, products, sellers = world.profile, world.products, world.sellers
     day, seller = _pick_sellers(world, day_lo, day_hi, rng)
@@ -129,15 +152,18 @@ def generate_orders(world: World, day_lo: int, day_hi: int, rng: np.random.Gener
     province = np.searchsorted(_CUMULATIVE_POPULATION, (buyer * _GOLDEN) % 1.0, side="right")
     province = np.minimum(province, len(PROVINCE_NAMES) - 1)
 
-    created = (world.day_start(day)
-               + rng.choice(24, size=m, p=world.calendar.hourly) * HOUR
-               + (rng.random(m) * HOUR).astype(np.int64))
+    created = (
+        world.day_start(day)
+        + rng.choice(24, size=m, p=world.calendar.hourly) * HOUR
+        + (rng.random(m) * HOUR).astype(np.int64)
+    )
     is_live = channel == CHANNELS.index("live")
     live = content.plan_live_sessions(world, rng, day, seller, creator, is_live)
     created[is_live] = live.order_created
 
     order_of_line, line_no, line_product, quantity, unit_price, gmv = _order_lines(
-        world, seller, first_local, day, rng)
+        world, seller, first_local, day, rng
+    )
     timeline = _fulfilment(world, rng, day, seller, created, province)
 
     order_numbers = np.arange(world.counters.order, world.counters.order + m)
@@ -146,9 +172,11 @@ def generate_orders(world: World, day_lo: int, day_hi: int, rng: np.random.Gener
 
     is_video = channel == CHANNELS.index("video")
     videos, video_of_order = content.videos_for_orders(
-        world, rng, np.flatnonzero(is_video), seller, creator, product, created, day_lo, day_hi)
-    live_table, live_ids = content.live_sessions_table(world, rng, live, gmv[is_live],
-                                                       product[is_live], day_lo, day_hi)
+        world, rng, np.flatnonzero(is_video), seller, creator, product, created, day_lo, day_hi
+    )
+    live_table, live_ids = content.live_sessions_table(
+        world, rng, live, gmv[is_live], product[is_live], day_lo, day_hi
+    )
     # content_id points into LIVE sessions for live orders and into videos for video orders
     all_content = pa.concat_arrays([live_ids, videos.column("video_id").combine_chunks()])
     content_index = np.full(m, 0, dtype=np.int64)
@@ -156,31 +184,43 @@ def generate_orders(world: World, day_lo: int, day_hi: int, rng: np.random.Gener
     content_index[is_video] = len(live_ids) + video_of_order
     content_ids = take_ids(all_content, content_index, ~(is_live | is_video))
 
-    orders = pa.table({
-        "order_id": order_ids,
-        "seller_id": take_ids(sellers.ids, seller),
-        "buyer_id": make_ids("B", buyer + 1, 8),
-        "created_at": timestamps(created),
-        **timeline.columns,
-        "gmv": money(gmv),
-        "channel": labels(channel, CHANNELS),
-        "creator_id": take_ids(world.creators.ids, creator, creator < 0),
-        "content_id": content_ids,
-        "logistics_provider": timeline.provider_column,
-        "province": labels(province, PROVINCE_NAMES),
-    })
-    items = pa.table({
-        "order_id": order_ids.take(pa.array(order_of_line)),
-        "line_no": pa.array(line_no, type=pa.int64()),
-        "product_id": take_ids(products.ids, line_product),
-        "quantity": pa.array(quantity, type=pa.int64()),
-        "unit_price": money(unit_price),
-    })
+    orders = pa.table(
+        {
+            "order_id": order_ids,
+            "seller_id": take_ids(sellers.ids, seller),
+            "buyer_id": make_ids("B", buyer + 1, 8),
+            "created_at": timestamps(created),
+            **timeline.columns,
+            "gmv": money(gmv),
+            "channel": labels(channel, CHANNELS),
+            "creator_id": take_ids(world.creators.ids, creator, creator < 0),
+            "content_id": content_ids,
+            "logistics_provider": timeline.provider_column,
+            "province": labels(province, PROVINCE_NAMES),
+        }
+    )
+    items = pa.table(
+        {
+            "order_id": order_ids.take(pa.array(order_of_line)),
+            "line_no": pa.array(line_no, type=pa.int64()),
+            "product_id": take_ids(products.ids, line_product),
+            "quantity": pa.array(quantity, type=pa.int64()),
+            "unit_price": money(unit_price),
+        }
+    )
     return OrderChunk(
-        orders=orders, items=items, live_sessions=live_table, videos=videos,
-        seller=seller, product=product, buyer=buyer, created=created,
-        delivered=timeline.delivered, delivered_null=timeline.delivered_null,
-        late_delivery=timeline.late_delivery, seller_fault_return=timeline.seller_fault_return,
+        orders=orders,
+        items=items,
+        live_sessions=live_table,
+        videos=videos,
+        seller=seller,
+        product=product,
+        buyer=buyer,
+        created=created,
+        delivered=timeline.delivered,
+        delivered_null=timeline.delivered_null,
+        late_delivery=timeline.late_delivery,
+        seller_fault_return=timeline.seller_fault_return,
     )
 
 
@@ -194,8 +234,14 @@ class _Timeline:
     seller_fault_return: np.ndarray
 
 
-def _fulfilment(world: World, rng: np.random.Generator, day: np.ndarray, seller: np.ndarray,
-                created: np.ndarray, province: np.ndarray) -> _Timeline:
+def _fulfilment(
+    world: World,
+    rng: np.random.Generator,
+    day: np.ndarray,
+    seller: np.ndarray,
+    created: np.ndarray,
+    province: np.ndarray,
+) -> _Timeline:
     """Payment, dispatch, cancellation, delivery and return times, cut off at the period end."""
     profile, m = world.profile, len(seller)
     buyers, logistics = profile.buyers, profile.logistics
@@ -213,22 +259,29 @@ def _fulfilment(world: World, rng: np.random.Generator, day: np.ndarray, seller:
 
     draw = rng.random(m)
     buyer_cancel = ~unpaid & (draw < buyers.buyer_cancel_rate)
-    seller_cancel = ~unpaid & ~buyer_cancel & (
-        draw < buyers.buyer_cancel_rate
-        + world.archetype_param("seller_cancel_rate")[archetype])
+    seller_cancel = (
+        ~unpaid
+        & ~buyer_cancel
+        & (draw < buyers.buyer_cancel_rate + world.archetype_param("seller_cancel_rate")[archetype])
+    )
     auto_cancel = ~unpaid & ~buyer_cancel & ~seller_cancel & (shipped > ship_by + 72 * HOUR)
     cancelled = unpaid | buyer_cancel | seller_cancel | auto_cancel
     before_ship = rng.uniform(0.05, 0.9, m)
     cancelled_at = np.select(
         [unpaid, buyer_cancel, seller_cancel],
-        [created + 24 * HOUR, paid + hours(before_ship * np.minimum(dispatch, 24.0)),
-         paid + hours(before_ship * dispatch)],
+        [
+            created + 24 * HOUR,
+            paid + hours(before_ship * np.minimum(dispatch, 24.0)),
+            paid + hours(before_ship * dispatch),
+        ],
         default=ship_by + 72 * HOUR,
     )
     initiator = np.select([buyer_cancel, seller_cancel], [0, 1], default=2)
     reason = np.select(
         [unpaid, buyer_cancel, seller_cancel],
-        [0, 1 + rng.integers(0, 3, m), 4 + rng.integers(0, 2, m)], default=6)
+        [0, 1 + rng.integers(0, 3, m), 4 + rng.integers(0, 2, m)],
+        default=6,
+    )
 
     providers = logistics.providers
     share = np.array([p.share for p in providers])
@@ -240,14 +293,17 @@ def _fulfilment(world: World, rng: np.random.Generator, day: np.ndarray, seller:
     redo = far & local_only[provider]
     if redo.any():
         national = np.flatnonzero(~local_only)
-        provider[redo] = rng.choice(national, size=int(redo.sum()),
-                                    p=share[national] / share[national].sum())
-    transit_median = (np.array([p.transit_days_median for p in providers])[provider]
-                      * np.where(far, logistics.outer_island_factor, 1.0))
+        provider[redo] = rng.choice(
+            national, size=int(redo.sum()), p=share[national] / share[national].sum()
+        )
+    transit_median = np.array([p.transit_days_median for p in providers])[provider] * np.where(
+        far, logistics.outer_island_factor, 1.0
+    )
     estimated_days = np.maximum(np.ceil(transit_median * logistics.estimate_buffer), 1)
     estimated = shipped + (estimated_days * DAY).astype(np.int64)
-    transit = rng.lognormal(np.log(transit_median * slowdown),
-                            np.array([p.transit_sigma for p in providers])[provider])
+    transit = rng.lognormal(
+        np.log(transit_median * slowdown), np.array([p.transit_sigma for p in providers])[provider]
+    )
     delivered = shipped + (transit * DAY).astype(np.int64)
     failed = ~cancelled & (rng.random(m) < np.array([p.failure_rate for p in providers])[provider])
 
@@ -255,15 +311,23 @@ def _fulfilment(world: World, rng: np.random.Generator, day: np.ndarray, seller:
     sf_rate = world.archetype_param("seller_fault_return_rate")[archetype]
     seller_fault = ~cancelled & ~failed & (draw < sf_rate)
     buyer_fault = ~cancelled & ~failed & ~seller_fault & (draw < sf_rate + buyers.buyer_return_rate)
-    transit_damage = (~cancelled & ~failed & ~seller_fault & ~buyer_fault
-                      & (draw < sf_rate + buyers.buyer_return_rate + 0.003))
+    transit_damage = (
+        ~cancelled
+        & ~failed
+        & ~seller_fault
+        & ~buyer_fault
+        & (draw < sf_rate + buyers.buyer_return_rate + 0.003)
+    )
     returned_after_delivery = seller_fault | buyer_fault | transit_damage
-    returned_at = np.where(failed, delivered,
-                           delivered + (rng.uniform(1, 6, m) * DAY).astype(np.int64))
+    returned_at = np.where(
+        failed, delivered, delivered + (rng.uniform(1, 6, m) * DAY).astype(np.int64)
+    )
     counterfeit = (archetype == ARCHETYPES.index("bad_actor")) & (rng.random(m) < 0.4)
     return_reason = np.select(
         [failed, seller_fault & counterfeit, seller_fault, buyer_fault],
-        [7, 3, rng.integers(0, 3, m), 4 + rng.integers(0, 2, m)], default=6)
+        [7, 3, rng.integers(0, 3, m), 4 + rng.integers(0, 2, m)],
+        default=6,
+    )
     fault = np.select([seller_fault, buyer_fault], [0, 1], default=2)
 
     # What has happened by the end of the period; later events are not known yet.
@@ -276,7 +340,9 @@ def _fulfilment(world: World, rng: np.random.Generator, day: np.ndarray, seller:
     returned_null |= returned_after_delivery & delivered_null
     status = np.select(
         [~cancel_null, ~returned_null, ~delivered_null, ~shipped_null, ~paid_null],
-        [4, 5, 3, 2, 1], default=0)
+        [4, 5, 3, 2, 1],
+        default=0,
+    )
     columns = {
         "paid_at": timestamps(paid, paid_null),
         "ship_by_at": timestamps(ship_by, paid_null),
@@ -294,7 +360,8 @@ def _fulfilment(world: World, rng: np.random.Generator, day: np.ndarray, seller:
     return _Timeline(
         columns=columns,
         provider_column=labels(provider, [p.name for p in providers], shipped_null),
-        delivered=delivered, delivered_null=delivered_null,
+        delivered=delivered,
+        delivered_null=delivered_null,
         late_delivery=~delivered_null & (delivered > estimated),
         seller_fault_return=seller_fault & ~returned_null,
     )

@@ -24,6 +24,8 @@ from pasar.kit.errors import InputError
 
 Channel = Literal["live", "video", "showcase", "shop"]
 Archetype = Literal["reliable", "sloppy", "bad_actor"]
+Requester = Literal["buyer", "seller", "creator"]
+SupportChannel = Literal["chat", "email", "phone"]
 
 
 class _Strict(BaseModel):
@@ -140,8 +142,8 @@ class Center(_Strict):
 
 class Tickets(_Strict):
     per_1000_orders: float = Field(ge=0)
-    requester_mix: dict[Literal["buyer", "seller", "creator"], float]
-    channel_mix: dict[Literal["chat", "email", "phone"], float]
+    requester_mix: dict[Requester, float]
+    channel_mix: dict[SupportChannel, float]
     centers: tuple[Center, ...] = Field(min_length=1)
     reasons: dict[str, float]
     reopen_rate: float = Field(ge=0, le=1)

@@ -17,10 +17,10 @@ from pasar.warehouse.synth.entities import (
     make_products,
     make_sellers,
 )
-from pasar.warehouse.synth.profile import Profile
+from pasar.warehouse.synth.profile import Channel, Profile
 from pasar.warehouse.synth.timebase import DAY, local_midnight_utc_us
 
-CHANNELS = ("live", "video", "showcase", "shop")
+CHANNELS: tuple[Channel, ...] = ("live", "video", "showcase", "shop")
 
 # Random streams: each table draws from its own stream so changing one leaves the others alone.
 STREAM_ENTITIES, STREAM_ORDERS, STREAM_AFTERSALES, STREAM_LISTINGS, STREAM_TICKETS = range(1, 6)
@@ -63,8 +63,9 @@ class World:
     @property
     def channel_cumulative(self) -> np.ndarray:
         """Per category, the cumulative channel-mix probabilities (categories × channels)."""
-        mix = np.array([[c.channel_mix.get(ch, 0.0) for ch in CHANNELS]
-                        for c in self.profile.categories])
+        mix = np.array(
+            [[c.channel_mix.get(ch, 0.0) for ch in CHANNELS] for c in self.profile.categories]
+        )
         return np.cumsum(mix / mix.sum(axis=1, keepdims=True), axis=1)
 
     @property
@@ -86,7 +87,12 @@ def build_world(profile: Profile) -> World:
     start_us = local_midnight_utc_us(profile.start_date)
     expected_orders = float(calendar.demand.sum())
     return World(
-        profile=profile, calendar=calendar, sellers=sellers, products=products,
-        creators=creators, start_us=start_us, end_us=start_us + profile.days * DAY,
+        profile=profile,
+        calendar=calendar,
+        sellers=sellers,
+        products=products,
+        creators=creators,
+        start_us=start_us,
+        end_us=start_us + profile.days * DAY,
         buyer_pool=max(int(expected_orders * profile.sizes.buyers_per_order), 10),
     )
