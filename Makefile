@@ -1,12 +1,14 @@
-# Pasar — every target bootstraps what it needs (uv + a locked .venv) on a machine with python3, make, git.
+# Pasar — every target bootstraps what it needs on a machine with python3 (3.11), make and git:
+# a pinned uv in .tools/ (installed with pip), then .venv/ from the committed uv.lock.
 SHELL := /bin/bash
 PYTHON ?= python3
 UV_VERSION := 0.13.9
-UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+UV := .tools/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 
 .PHONY: help install demo test test-slow bench lint format clean
 
