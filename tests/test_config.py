@@ -21,8 +21,9 @@ def test_defaults_are_indonesian_and_local(monkeypatch: pytest.MonkeyPatch) -> N
     assert settings.warehouse_dir == Path(".pasar/warehouse")
 
 
-def test_environment_overrides_every_setting(monkeypatch: pytest.MonkeyPatch,
-                                             tmp_path: Path) -> None:
+def test_environment_overrides_every_setting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("PASAR_HOME", str(tmp_path))
     monkeypatch.setenv("PASAR_TIMEZONE", "Asia/Makassar")
     monkeypatch.setenv("PASAR_CURRENCY", "myr")
@@ -41,13 +42,17 @@ def test_sqlite_store_follows_pasar_home(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert Settings().database_url == f"sqlite:///{tmp_path / 'pasar.db'}"
 
 
-@pytest.mark.parametrize(("name", "value", "message"), [
-    ("PASAR_TIMEZONE", "Asia/Atlantis", "Asia/Atlantis"),
-    ("PASAR_CURRENCY", "RUPIAH", "3-letter"),
-    ("PASAR_LOCALE", "fr", "locale"),
-])
-def test_bad_settings_are_refused_with_the_field(monkeypatch: pytest.MonkeyPatch, name: str,
-                                                 value: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("PASAR_TIMEZONE", "Asia/Atlantis", "Asia/Atlantis"),
+        ("PASAR_CURRENCY", "RUPIAH", "3-letter"),
+        ("PASAR_LOCALE", "fr", "locale"),
+    ],
+)
+def test_bad_settings_are_refused_with_the_field(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=message):
         Settings()

@@ -20,8 +20,11 @@ T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
 def _record(db: Database, **overrides: object) -> int:
     fields: dict[str, object] = {
-        "actor": "user:rina", "action": "appeal.decided", "entity_type": "appeal",
-        "entity_id": "A-1", "reason": "courier proof attached",
+        "actor": "user:rina",
+        "action": "appeal.decided",
+        "entity_type": "appeal",
+        "entity_id": "A-1",
+        "reason": "courier proof attached",
         "before": {"status": "open", "points": Decimal("4")},
         "after": {"status": "accepted", "decided_at": T0},
         "context": {"policy": "tiktok-sea", "version": 3},
@@ -37,7 +40,10 @@ def test_an_event_keeps_who_what_when_why_and_before_after(database: Database) -
     with database.unit_of_work() as session:
         [event] = audit.history(session, "appeal", "A-1")
     assert (event.actor, event.action, event.reason) == (
-        "user:rina", "appeal.decided", "courier proof attached")
+        "user:rina",
+        "appeal.decided",
+        "courier proof attached",
+    )
     assert event.occurred_at == T0
     assert event.before == {"status": "open", "points": "4"}
     assert event.after == {"status": "accepted", "decided_at": T0.isoformat()}
@@ -56,8 +62,9 @@ def test_history_is_oldest_first_and_only_for_that_entity(database: Database) ->
 def test_search_filters_and_pages_newest_first(database: Database) -> None:
     for i in range(5):
         with frozen_at(T0 + timedelta(hours=i)):
-            _record(database, actor="user:rina" if i % 2 == 0 else "system:pipeline",
-                    entity_id=f"A-{i}")
+            _record(
+                database, actor="user:rina" if i % 2 == 0 else "system:pipeline", entity_id=f"A-{i}"
+            )
     with database.unit_of_work() as session:
         rina = audit.search(session, actor="user:rina")
         assert [e.entity_id for e in rina] == ["A-4", "A-2", "A-0"]
@@ -69,8 +76,13 @@ def test_search_filters_and_pages_newest_first(database: Database) -> None:
 
 def test_an_event_rolls_back_with_the_change_it_describes(database: Database) -> None:
     with pytest.raises(RuntimeError), database.unit_of_work() as session:
-        audit.record(session, actor="user:rina", action="appeal.decided",
-                     entity_type="appeal", entity_id="A-1")
+        audit.record(
+            session,
+            actor="user:rina",
+            action="appeal.decided",
+            entity_type="appeal",
+            entity_id="A-1",
+        )
         raise RuntimeError("decision failed")
     with database.unit_of_work() as session:
         assert audit.history(session, "appeal", "A-1") == []
@@ -93,10 +105,13 @@ def test_the_orm_refuses_to_change_or_delete_an_event(database: Database) -> Non
         assert session.get_one(AuditEvent, event_id).reason == "courier proof attached"
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE audit_events SET reason = 'rewritten'",
-    "DELETE FROM audit_events",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_events SET reason = 'rewritten'",
+        "DELETE FROM audit_events",
+    ],
+)
 def test_the_database_refuses_raw_rewrites(database: Database, statement: str) -> None:
     _record(database)
     with pytest.raises(DatabaseError, match="append-only"), database.engine.begin() as conn:

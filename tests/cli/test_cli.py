@@ -42,26 +42,40 @@ def test_db_upgrade_is_idempotent(pasar_home: Path, capsys: pytest.CaptureFixtur
     assert "up to date" in out
 
 
-def test_synth_writes_every_table_with_overrides(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_synth_writes_every_table_with_overrides(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out_dir = tmp_path / "market"
-    code, out, err = run("synth", "--profile", "small", "--seed", "11", "--days", "20",
-                         "--out", str(out_dir), capsys=capsys)
+    code, out, err = run(
+        "synth",
+        "--profile",
+        "small",
+        "--seed",
+        "11",
+        "--days",
+        "20",
+        "--out",
+        str(out_dir),
+        capsys=capsys,
+    )
     assert code == 0, err
     manifest = json.loads((out_dir / "manifest.json").read_text())
     assert manifest["seed"] == 11 and manifest["end_date"] == "2025-11-21"
     [(orders,)] = duckdb.sql(
-        f"SELECT count(*) FROM read_parquet('{out_dir / 'orders.parquet'}')").fetchall()
+        f"SELECT count(*) FROM read_parquet('{out_dir / 'orders.parquet'}')"
+    ).fetchall()
     assert orders == manifest["rows"]["orders"] > 0
     assert f"{manifest['rows']['orders']:,} orders" in out
 
 
-def test_bad_input_is_one_line_with_exit_code_2(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input_is_one_line_with_exit_code_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     profile = tmp_path / "mine.yml"
     profile.write_text("extends: small\nsizes:\n  sellers: -5\n")
-    code, _, err = run("synth", "--profile", str(profile), "--out", str(tmp_path / "o"),
-                       capsys=capsys)
+    code, _, err = run(
+        "synth", "--profile", str(profile), "--out", str(tmp_path / "o"), capsys=capsys
+    )
     assert code == 2
     assert "Traceback" not in err
     lines = [line for line in err.splitlines() if line.strip()]
@@ -77,16 +91,26 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-c", "from pasar.cli.main import entrypoint; entrypoint()",
-         "--debug", "synth", "--profile", str(tmp_path / "missing.yml")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-c",
+            "from pasar.cli.main import entrypoint; entrypoint()",
+            "--debug",
+            "synth",
+            "--profile",
+            str(tmp_path / "missing.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode != 0
     assert "Traceback" in result.stderr and "profile file not found" in result.stderr
 
 
-def test_demo_generates_migrates_and_summarises(pasar_home: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_generates_migrates_and_summarises(
+    pasar_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run("demo", "--profile", "small", capsys=capsys)
     assert code == 0, err
     orders_file = pasar_home / "landing" / "synth" / "orders.parquet"

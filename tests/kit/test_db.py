@@ -89,10 +89,12 @@ def test_a_stale_concurrent_update_raises_conflict_and_the_winner_is_kept(db: Da
         stale = loser.get_one(Case, 1)  # loaded at version 1
         with db.unit_of_work() as session:  # someone else saves first
             session.get_one(Case, 1).status = "accepted"
-        with pytest.raises(ConflictError, match="changed by someone else"):
-            with db.unit_of_work() as session:
-                mine = session.merge(stale, load=False)
-                mine.status = "rejected"
+        with (
+            pytest.raises(ConflictError, match="changed by someone else"),
+            db.unit_of_work() as session,
+        ):
+            mine = session.merge(stale, load=False)
+            mine.status = "rejected"
     finally:
         loser.close()
     with db.unit_of_work() as session:

@@ -11,25 +11,31 @@ from hypothesis import strategies as st
 from pasar.kit.money import format_compact, format_money
 
 
-@pytest.mark.parametrize(("amount", "currency", "locale", "expected"), [
-    (Decimal("1234567.5"), "IDR", "id", "Rp1.234.568"),
-    (Decimal("1234567.5"), "IDR", "en", "IDR 1,234,568"),
-    (Decimal("-59900"), "IDR", "id", "Rp-59.900"),
-    (Decimal("1234.5"), "MYR", "id", "RM1.234,50"),
-    (Decimal("1234.5"), "MYR", "en", "MYR 1,234.50"),
-    (0, "IDR", "en", "IDR 0"),
-])
+@pytest.mark.parametrize(
+    ("amount", "currency", "locale", "expected"),
+    [
+        (Decimal("1234567.5"), "IDR", "id", "Rp1.234.568"),
+        (Decimal("1234567.5"), "IDR", "en", "IDR 1,234,568"),
+        (Decimal("-59900"), "IDR", "id", "Rp-59.900"),
+        (Decimal("1234.5"), "MYR", "id", "RM1.234,50"),
+        (Decimal("1234.5"), "MYR", "en", "MYR 1,234.50"),
+        (0, "IDR", "en", "IDR 0"),
+    ],
+)
 def test_format_money(amount: Decimal, currency: str, locale: str, expected: str) -> None:
     assert format_money(amount, currency, locale) == expected
 
 
-@pytest.mark.parametrize(("amount", "locale", "expected"), [
-    (Decimal("2500000000"), "id", "Rp2,5 M"),
-    (Decimal("2500000000"), "en", "IDR 2.5B"),
-    (Decimal("41000"), "id", "Rp41 rb"),
-    (Decimal("3200000"), "id", "Rp3,2 jt"),
-    (Decimal("999"), "en", "IDR 999"),
-])
+@pytest.mark.parametrize(
+    ("amount", "locale", "expected"),
+    [
+        (Decimal("2500000000"), "id", "Rp2,5 M"),
+        (Decimal("2500000000"), "en", "IDR 2.5B"),
+        (Decimal("41000"), "id", "Rp41 rb"),
+        (Decimal("3200000"), "id", "Rp3,2 jt"),
+        (Decimal("999"), "en", "IDR 999"),
+    ],
+)
 def test_format_compact(amount: Decimal, locale: str, expected: str) -> None:
     assert format_compact(amount, "IDR", locale) == expected
 

@@ -49,6 +49,19 @@ _LIVE_START_WEIGHTS = np.array(
 _LIVE_START_P = _LIVE_START_WEIGHTS / _LIVE_START_WEIGHTS.sum()
 
 
+def _host_span(world: World) -> int:
+    return max(world.sellers.count, world.creators.count) + 1
+
+
+def _session_key(
+    world: World, is_creator: np.ndarray, host: np.ndarray, day: np.ndarray
+) -> np.ndarray:
+    """One integer per (host type, host, day): a host streams at most once a day."""
+    return np.asarray(
+        (is_creator.astype(np.int64) * _host_span(world) + host) * world.profile.days + day
+    )
+
+
 @dataclass(frozen=True)
 class LivePlan:
     """Sessions that sold something, and each live order's session and time."""
@@ -66,7 +79,7 @@ def _session_window(
     world: World, rng: np.random.Generator, day: np.ndarray, median_hours: float
 ) -> tuple[np.ndarray, np.ndarray]:
     k = len(day)
-    start_hour = rng.choice(24, size=k, p=_LIVE_START_P) + rng.random(k)
+    start_hour = np.minimum(rng.choice(24, size=k, p=_LIVE_START_P) + rng.random(k), 23.5)
     duration = np.clip(rng.lognormal(np.log(median_hours), 0.5, k), 0.25, 8.0)
     midnight = world.day_start(day)
     started = midnight + (start_hour * HOUR).astype(np.int64)
@@ -86,8 +99,8 @@ def plan_live_sessions(
     rows = np.flatnonzero(is_live)
     by_creator = creator[rows] >= 0
     host = np.where(by_creator, creator[rows], seller[rows])
-    span = max(world.sellers.count, world.creators.count) + 1
-    key = (by_creator.astype(np.int64) * span + host) * world.profile.days + day[rows]
+    span = _host_span(world)
+    key = _session_key(world, by_creator, host, day[rows])
     unique_key, session_of_order = np.unique(key, return_inverse=True)
     s_day = unique_key % world.profile.days
     rest = unique_key // world.profile.days
@@ -142,8 +155,14 @@ def live_sessions_table(
             else np.zeros(0, np.int64),
         ]
     ).astype(np.int64)
+    idle_day = rng.integers(day_lo, day_hi, len(idle_host))
+    # A host streams at most once a day: drop idle draws on a day the host already streams.
+    idle_key = _session_key(world, idle_is_creator, idle_host, idle_day)
+    fresh = np.zeros(len(idle_key), dtype=bool)
+    fresh[np.unique(idle_key, return_index=True)[1]] = True
+    fresh &= ~np.isin(idle_key, _session_key(world, plan.is_creator, plan.host, plan.day))
+    idle_is_creator, idle_host, idle_day = idle_is_creator[fresh], idle_host[fresh], idle_day[fresh]
     n_idle = len(idle_host)
-    idle_day = rng.integers(day_lo, day_hi, n_idle)
     idle_start, idle_end = _session_window(world, rng, idle_day, 0.8)
     idle_views = rng.poisson(150, n_idle) + 1
     idle_clicks = rng.binomial(idle_views, 0.02)
@@ -199,7 +218,7 @@ def videos_for_orders(
     channels, products = world.profile.channels, world.products
     by_creator = creator[rows] >= 0
     host = np.where(by_creator, creator[rows], seller[rows])
-    span = max(world.sellers.count, world.creators.count) + 1
+    span = _host_span(world)
     key = (by_creator.astype(np.int64) * span + host) * len(products.ids) + product[rows]
     unique_key, video_of_order = np.unique(key, return_inverse=True)
     k = len(unique_key)

@@ -257,7 +257,14 @@ def load_profile(name_or_path: str | Path) -> Profile:
     data, source = _read_yaml(name_or_path)
     seen = {source}
     while "extends" in data:
-        base, base_source = _read_yaml(str(data.pop("extends")))
+        reference = Path(str(data.pop("extends")))
+        if (
+            reference.suffix in {".yml", ".yaml"}
+            and not reference.is_absolute()
+            and (Path(source).exists())
+        ):
+            reference = Path(source).parent / reference  # relative to the extending file
+        base, base_source = _read_yaml(reference if reference.suffix else str(reference))
         if base_source in seen:
             raise InputError("profiles extend each other in a cycle", file=source)
         seen.add(base_source)

@@ -45,6 +45,13 @@ def tickets(
         chunk.created[about] + (rng.uniform(0.1, 5, n) * DAY).astype(np.int64),
         world.day_start(day_lo) + (rng.random(n) * (day_hi - day_lo) * DAY).astype(np.int64),
     )
+    # Sellers and creators only contact support once they have joined.
+    joined = np.select(
+        [requester == 1, requester == 2],
+        [world.sellers.joined_at[chunk.seller[about]], creators.joined_at[creator]],
+        default=np.iinfo(np.int64).min,
+    )
+    created = np.maximum(created, joined + HOUR)
     reasons = list(params.reasons)
     reason_p = np.array(list(params.reasons.values()))
     reason = rng.choice(len(reasons), n, p=reason_p / reason_p.sum())
