@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from pasar.audit.models import AuditEvent
+
+
+class AuditFilters(TypedDict, total=False):
+    """Filters shared by search and count; every one given must match."""
+
+    entity_type: str
+    entity_id: str
+    actor: str
+    action: str
+    since: datetime
+    until: datetime
 
 
 class AuditRepository:
@@ -26,25 +38,13 @@ class AuditRepository:
         self.session.flush()
         return event
 
-    def _filtered(
-        self,
-        *,
-        entity_type: str | None,
-        entity_id: str | None,
-        actor: str | None,
-        action: str | None,
-        since: datetime | None,
-        until: datetime | None,
-    ) -> Select[AuditEvent]:
+    def _filtered(self, filters: AuditFilters) -> Select[AuditEvent]:
         statement = select(AuditEvent)
-        if entity_type is not None:
-            statement = statement.where(AuditEvent.entity_type == entity_type)
-        if entity_id is not None:
-            statement = statement.where(AuditEvent.entity_id == entity_id)
-        if actor is not None:
-            statement = statement.where(AuditEvent.actor == actor)
-        if action is not None:
-            statement = statement.where(AuditEvent.action == action)
+        for name in ("entity_type", "entity_id", "actor", "action"):
+            value = filters.get(name)
+            if value is not None:
+                statement = statement.where(getattr(AuditEvent, name) == value)
+        since, until = filters.get("since"), filters.get("until")
         if since is not None:
             statement = statement.where(AuditEvent.occurred_at >= since)
         if until is not None:
@@ -54,43 +54,17 @@ class AuditRepository:
     def search(
         self,
         *,
-        entity_type: str | None = None,
-        entity_id: str | None = None,
-        actor: str | None = None,
-        action: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
         limit: int = 100,
         offset: int = 0,
         newest_first: bool = True,
+        **filters: Unpack[AuditFilters],
     ) -> Sequence[AuditEvent]:
-        statement = self._filtered(
-            entity_type=entity_type,
-            entity_id=entity_id,
-            actor=actor,
-            action=action,
-            since=since,
-            until=until,
-        )
+        """Events matching every given filter, newest first unless asked otherwise."""
         order = AuditEvent.id.desc() if newest_first else AuditEvent.id.asc()
-        return self.session.scalars(statement.order_by(order).limit(limit).offset(offset)).all()
+        statement = self._filtered(filters).order_by(order).limit(limit).offset(offset)
+        return self.session.scalars(statement).all()
 
-    def count(
-        self,
-        *,
-        entity_type: str | None = None,
-        entity_id: str | None = None,
-        actor: str | None = None,
-        action: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> int:
-        statement = self._filtered(
-            entity_type=entity_type,
-            entity_id=entity_id,
-            actor=actor,
-            action=action,
-            since=since,
-            until=until,
-        )
+    def count(self, **filters: Unpack[AuditFilters]) -> int:
+        """How many events match every given filter."""
+        statement = self._filtered(filters)
         return self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0

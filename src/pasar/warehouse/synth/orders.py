@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from pasar.warehouse.contract import CANCEL_INITIATORS, ORDER_STATUSES, RETURN_FAULTS
 from pasar.warehouse.synth import content
 from pasar.warehouse.synth.arrow_util import labels, money, timestamps
 from pasar.warehouse.synth.entities import ARCHETYPES, POPULATION, PROVINCE_ISLAND, PROVINCE_NAMES
@@ -14,15 +15,6 @@ from pasar.warehouse.synth.ids import make_ids, take_ids
 from pasar.warehouse.synth.timebase import DAY, HOUR, MINUTE, hours, local_weekday
 from pasar.warehouse.synth.world import CHANNELS, World
 
-STATUSES = (
-    "awaiting_payment",
-    "awaiting_shipment",
-    "in_transit",
-    "delivered",
-    "cancelled",
-    "returned",
-)
-INITIATORS = ("buyer", "seller", "system")
 CANCEL_REASONS = (
     "Payment not completed",  # system, unpaid
     "Changed my mind",
@@ -42,7 +34,6 @@ RETURN_REASONS = (
     "Damaged in transit",
     "Failed delivery, returned to sender",
 )
-FAULTS = ("seller", "buyer", "logistics")
 _CUMULATIVE_POPULATION = np.cumsum(POPULATION / POPULATION.sum())
 _GOLDEN = 0.6180339887498949
 
@@ -340,8 +331,11 @@ def _fulfilment(
     returned_null |= returned_after_delivery & delivered_null
     status = np.select(
         [~cancel_null, ~returned_null, ~delivered_null, ~shipped_null, ~paid_null],
-        [4, 5, 3, 2, 1],
-        default=0,
+        [
+            ORDER_STATUSES.index(status)
+            for status in ("cancelled", "returned", "delivered", "in_transit", "awaiting_shipment")
+        ],
+        default=ORDER_STATUSES.index("awaiting_payment"),
     )
     columns = {
         "paid_at": timestamps(paid, paid_null),
@@ -349,13 +343,13 @@ def _fulfilment(
         "shipped_at": timestamps(shipped, shipped_null),
         "estimated_delivery_at": timestamps(estimated, shipped_null),
         "delivered_at": timestamps(delivered, delivered_null),
-        "status": labels(status, STATUSES),
+        "status": labels(status, ORDER_STATUSES),
         "cancelled_at": timestamps(cancelled_at, cancel_null),
-        "cancel_initiator": labels(initiator, INITIATORS, cancel_null),
+        "cancel_initiator": labels(initiator, CANCEL_INITIATORS, cancel_null),
         "cancel_reason": labels(reason, CANCEL_REASONS, cancel_null),
         "returned_at": timestamps(returned_at, returned_null),
         "return_reason": labels(return_reason, RETURN_REASONS, returned_null),
-        "return_fault": labels(fault, FAULTS, returned_null),
+        "return_fault": labels(fault, RETURN_FAULTS, returned_null),
     }
     return _Timeline(
         columns=columns,
