@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TypedDict, Unpack
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from pasar.audit.models import AuditEvent
 
 
 class AuditFilters(TypedDict, total=False):
-    """Filters shared by search and count; every one given must match."""
+    """Filters of an audit search; every one given must match."""
 
     entity_type: str
     entity_id: str
@@ -63,8 +63,3 @@ class AuditRepository:
         order = AuditEvent.id.desc() if newest_first else AuditEvent.id.asc()
         statement = self._filtered(filters).order_by(order).limit(limit).offset(offset)
         return self.session.scalars(statement).all()
-
-    def count(self, **filters: Unpack[AuditFilters]) -> int:
-        """How many events match every given filter."""
-        statement = self._filtered(filters)
-        return self.session.scalar(select(func.count()).select_from(statement.subquery())) or 0

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -114,11 +114,6 @@ class Database:
             raise
         finally:
             session.close()
-
-    def ping(self) -> None:
-        """Raise if the database cannot be reached."""
-        with self.engine.connect() as connection:
-            connection.execute(text("select 1"))
 
     def dispose(self) -> None:
         """Close pooled connections."""

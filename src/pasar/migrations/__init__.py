@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import create_engine
 
 _HERE = Path(__file__).parent
 
@@ -25,15 +25,9 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head", *, engine: Engine | None = None) -> None:
+def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database to ``revision``; running it again changes nothing."""
-    config = alembic_config(database_url)
-    if engine is None:
-        command.upgrade(config, revision)
-        return
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    command.upgrade(alembic_config(database_url), revision)
 
 
 def head_revision() -> str:
@@ -43,16 +37,11 @@ def head_revision() -> str:
     return head
 
 
-def current_revision(
-    database_url: str | None = None, *, connection: Connection | None = None
-) -> str | None:
+def current_revision(database_url: str) -> str | None:
     """The revision the database is at, or ``None`` when it was never migrated."""
-    if connection is not None:
-        return MigrationContext.configure(connection).get_current_revision()
-    assert database_url is not None
     engine = create_engine(database_url)
     try:
-        with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()

@@ -22,15 +22,11 @@ def _run(connection: Connection) -> None:
 
 
 def run_migrations_online() -> None:
-    """Use the caller's connection when given (tests), else open one from the URL."""
-    connection = config.attributes.get("connection")
-    if connection is not None:
-        _run(connection)
-        return
+    """Open a connection from ``sqlalchemy.url`` and migrate."""
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
     try:
-        with engine.begin() as conn:
-            _run(conn)
+        with engine.begin() as connection:
+            _run(connection)
     finally:
         engine.dispose()
 

@@ -56,18 +56,13 @@ def summarise(folder: Path, timezone: str = "Asia/Jakarta", top: int = 5) -> Mar
         }
         categories = con.execute(
             f"""
-            SELECT p.category, sum(i.quantity * i.unit_price) AS gmv
+            SELECT p.category, sum(i.quantity * i.unit_price) AS gmv,
+                   sum(i.quantity * i.unit_price) / sum(sum(i.quantity * i.unit_price)) OVER ()
             FROM {_table(folder, "order_items")} i
             JOIN {_table(folder, "products")} p USING (product_id)
             GROUP BY 1 ORDER BY 2 DESC LIMIT {int(top)}
             """
         ).fetchall()
-        item_total = (
-            con.execute(
-                f"SELECT sum(quantity * unit_price) FROM {_table(folder, 'order_items')}"
-            ).fetchone()
-            or (Decimal(0),)
-        )[0] or Decimal(1)
     finally:
         con.close()
     return MarketplaceSummary(
@@ -79,7 +74,5 @@ def summarise(folder: Path, timezone: str = "Asia/Jakarta", top: int = 5) -> Mar
         first_day=first,
         last_day=last,
         affiliate_share=float(affiliate or 0.0),
-        top_categories=[
-            (c, Decimal(g), float(Decimal(g) / Decimal(item_total))) for c, g in categories
-        ],
+        top_categories=[(c, Decimal(g), float(share)) for c, g, share in categories],
     )

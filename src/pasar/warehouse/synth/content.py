@@ -229,7 +229,7 @@ def videos_for_orders(
     np.minimum.at(first_sale, video_of_order, created[rows])
     floor = np.maximum(
         products.listed_at[v_product],
-        np.where(v_is_creator, world.creators.joined_at[v_host % world.creators.count], 0),
+        np.where(v_is_creator, world.creators.joined_at[np.where(v_is_creator, v_host, 0)], 0),
     )
     posted = np.maximum(first_sale - (rng.uniform(0, 5, k) * DAY).astype(np.int64), floor)
     orders = np.bincount(video_of_order, minlength=k)
