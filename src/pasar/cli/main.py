@@ -7,8 +7,9 @@ import sys
 import typer
 
 from pasar import __version__
-from pasar.cli import db
+from pasar.cli import db, warehouse
 from pasar.cli.demo import demo
+from pasar.cli.ingest import ingest_command
 from pasar.cli.output import errors
 from pasar.cli.synth import synth
 from pasar.kit.errors import PasarError
@@ -21,6 +22,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db.app, name="db")
+app.add_typer(warehouse.app, name="warehouse")
+app.command(name="ingest")(ingest_command)
 app.command()(synth)
 app.command()(demo)
 

@@ -41,6 +41,7 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     description: str = ""
+    default: str | None = None  # used when a source has no such column or leaves it empty
 
 
 @dataclass(frozen=True)
@@ -97,13 +98,17 @@ CONTRACT: dict[str, Table] = {
             ("seller_id",),
             (
                 _c("seller_id"),
-                _c("shop_name"),
-                _c("owner_ref", description="hashed ID card/tax/bank number; shared = linked"),
-                _c("category"),
-                _c("province"),
-                _c("city"),
-                _c("joined_at", "timestamp"),
-                _c("is_mall", "bool"),
+                _c("shop_name", required=False),
+                _c(
+                    "owner_ref",
+                    required=False,
+                    description="hashed ID card/tax/bank number; shared = linked",
+                ),
+                _c("category", required=False),
+                _c("province", required=False),
+                _c("city", required=False),
+                _c("joined_at", "timestamp", required=False),
+                _c("is_mall", "bool", default="false"),
             ),
         ),
         Table(
@@ -112,12 +117,12 @@ CONTRACT: dict[str, Table] = {
             ("product_id",),
             (
                 _c("product_id"),
-                _c("seller_id", references="sellers.seller_id"),
-                _c("title"),
-                _c("category"),
-                _c("price", "money", minimum=0),
-                _c("listed_at", "timestamp"),
-                _c("status", enum=("active", "inactive", "banned")),
+                _c("seller_id", required=False, references="sellers.seller_id"),
+                _c("title", required=False),
+                _c("category", required=False),
+                _c("price", "money", required=False, minimum=0),
+                _c("listed_at", "timestamp", required=False),
+                _c("status", enum=("active", "inactive", "banned"), default="active"),
             ),
         ),
         Table(
@@ -142,11 +147,11 @@ CONTRACT: dict[str, Table] = {
                 _c("return_reason", required=False),
                 _c("return_fault", required=False, enum=RETURN_FAULTS),
                 _c("gmv", "money", minimum=0),
-                _c("channel", enum=CHANNELS),
+                _c("channel", enum=CHANNELS, default="shop"),
                 _c("creator_id", required=False, references="creators.creator_id"),
                 _c("content_id", required=False, description="video_id or live_id"),
                 _c("logistics_provider", required=False),
-                _c("province"),
+                _c("province", required=False),
             ),
             time_order=(
                 ("created_at", "paid_at"),
@@ -165,7 +170,7 @@ CONTRACT: dict[str, Table] = {
                 _c("order_id", references="orders.order_id"),
                 _c("line_no", "int", minimum=1),
                 _c("product_id", references="products.product_id"),
-                _c("quantity", "int", minimum=1),
+                _c("quantity", "int", minimum=1, default="1"),
                 _c("unit_price", "money", minimum=0),
             ),
         ),
@@ -278,3 +283,46 @@ CONTRACT: dict[str, Table] = {
         ),
     )
 }
+
+
+STUBBABLE = ("sellers", "products", "creators")
+"""Tables whose missing rows are created as flagged stubs when another table refers to them.
+
+Exports of orders rarely come with the shop, product or creator master data, and often arrive
+before it; refusing those orders would lose real sales. A stub row holds only the key, is marked
+``_stub = true``, and is replaced by the real row whenever it is ingested. Other references (an
+order line whose order is unknown) are rejected: a line without its order has no meaning.
+"""
+
+LINEAGE_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
+    ("_batch_id", pa.string()),
+    ("_source_file", pa.string()),
+    ("_source_row", pa.int64()),
+    ("_stub", pa.bool_()),
+)
+"""Columns the warehouse adds to every row: which batch, file and row it came from; stub flag."""
+
+
+def load_order() -> tuple[str, ...]:
+    """Table names ordered so that every referenced table comes before the tables citing it.
+
+    Example:
+        >>> order = load_order()
+        >>> order.index("sellers") < order.index("orders") < order.index("order_items")
+        True
+    """
+    ordered: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in ordered or name in visiting:
+            return
+        visiting.add(name)
+        for column in CONTRACT[name].columns:
+            if column.references:
+                visit(column.references.split(".")[0])
+        ordered.append(name)
+
+    for name in CONTRACT:
+        visit(name)
+    return tuple(ordered)

@@ -1,0 +1,1 @@
+"""Connectors: how each kind of export maps onto the contract tables."""

@@ -1,0 +1,1 @@
+"""Ingestion: read files, validate them against the contract, merge into the warehouse."""

@@ -1,0 +1,416 @@
+"""Read one CSV, XLSX or Parquet file into a DuckDB table, keeping each row's number in the file.
+
+Every reader produces a table with the file's own column names plus ``_file`` and ``_row``; the row
+number is what a spreadsheet shows (the header is row 1). CSV and XLSX columns arrive as text,
+except XLSX columns holding only numbers or only dates, and Parquet columns keep their types.
+Records the CSV parser cannot split (wrong field count, unterminated quote, bad encoding) are
+returned as ``BadRecord`` so they reach the rejects instead of vanishing.
+
+Example:
+    >>> con = duckdb.connect()
+    >>> raw = read_file(con, Path("orders.csv"), "raw_1")   # doctest: +SKIP
+    >>> raw.columns[:2], raw.rows                            # doctest: +SKIP
+    (['order_id', 'seller_id'], 10000)
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from pasar.kit.errors import InputError
+from pasar.kit.sqltext import ident, literal
+
+SAMPLE_BYTES = 1 << 20
+MAX_LINE_BYTES = 8 << 20
+FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
+
+_CSV_ERRORS = {
+    "MISSING COLUMNS": "row has fewer fields than the header",
+    "TOO MANY COLUMNS": "row has more fields than the header",
+    "UNQUOTED VALUE": "unterminated or misplaced quote",
+    "INVALID ENCODING": "text is not valid in the file's encoding",
+    "INVALID UNICODE": "text is not valid in the file's encoding",
+    "LINE SIZE OVER MAXIMUM": f"row is longer than {MAX_LINE_BYTES // (1 << 20)} MiB",
+}
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """A record of the file that could not be split into fields."""
+
+    row: int
+    reason: str
+    text: str
+
+
+@dataclass
+class RawFile:
+    """A file loaded into DuckDB table ``table`` with its own column names."""
+
+    path: Path
+    table: str
+    columns: list[str]
+    rows: int
+    bad_records: list[BadRecord] = field(default_factory=list)
+    blank_rows: int = 0
+
+    @property
+    def label(self) -> str:
+        return str(self.path)
+
+
+def file_format(path: Path) -> str | None:
+    """``csv``, ``xlsx`` or ``parquet`` from the file name, or ``None`` for other files."""
+    return FORMATS.get(path.suffix.lower())
+
+
+def read_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> RawFile:
+    """Load ``path`` into DuckDB table ``table``; structural problems raise ``InputError``."""
+    kind = file_format(path)
+    if not path.is_file():
+        raise InputError("no such file", file=str(path))
+    if kind == "csv":
+        raw = _read_csv(con, path, table)
+    elif kind == "xlsx":
+        raw = _read_xlsx(con, path, table)
+    elif kind == "parquet":
+        raw = _read_parquet(con, path, table)
+    else:
+        raise InputError(
+            f"unknown file type {path.suffix!r} (expected .csv, .tsv, .txt, .xlsx or .parquet)",
+            file=str(path),
+        )
+    raw.blank_rows = _drop_blank_rows(con, raw)
+    raw.rows -= raw.blank_rows
+    return raw
+
+
+# -- CSV ---------------------------------------------------------------------------------------
+
+
+def _detect_encoding(path: Path, sample: bytes) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in sample:
+        raise InputError("the file looks binary, not like CSV text", file=str(path))
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "utf-8"
+
+
+def _sniff_dialect(path: Path, text: str) -> tuple[str, str]:
+    """(delimiter, quote) of the sample; falls back to the most frequent delimiter of line 1."""
+    head = text[: 64 * 1024]
+    try:
+        dialect = csv.Sniffer().sniff(head, delimiters=",;\t|")
+        return dialect.delimiter, dialect.quotechar or '"'
+    except csv.Error:
+        first = head.splitlines()[0] if head else ""
+        counts = {d: first.count(d) for d in ",;\t|"}
+        best = max(counts, key=lambda d: counts[d])
+        return (best if counts[best] else ","), '"'
+
+
+def _header(path: Path, text: str, delimiter: str, quote: str) -> list[str]:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quote)
+    try:
+        names = next(reader)
+    except StopIteration:
+        raise InputError("the file is empty (no header row)", file=str(path)) from None
+    except csv.Error as exc:
+        raise InputError(f"the header row cannot be read: {exc}", file=str(path)) from exc
+    return unique_names(names)
+
+
+def unique_names(names: list[Any]) -> list[str]:
+    """Header names made usable: blanks become ``column_N``, repeats get ``_2``, ``_3``…
+
+    Example:
+        >>> unique_names(["Price", "", "Price"])
+        ['Price', 'column_2', 'Price_2']
+    """
+    seen: dict[str, int] = {}
+    result = []
+    for position, raw in enumerate(names, start=1):
+        name = str(raw).strip().lstrip("\ufeff") if raw is not None else ""
+        name = name or f"column_{position}"
+        count = seen.get(name.lower(), 0) + 1
+        seen[name.lower()] = count
+        result.append(name if count == 1 else f"{name}_{count}")
+    return result
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> RawFile:
+    with path.open("rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    if not sample.strip():
+        raise InputError("the file is empty", file=str(path))
+    encoding = _detect_encoding(path, sample)
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=False)
+    text = text.lstrip("\ufeff")
+    delimiter, quote = _sniff_dialect(path, text)
+    names = _header(path, text, delimiter, quote)
+    if _has_blank_lines(path):
+        return _read_csv_exact(con, path, table, encoding, delimiter, quote, names)
+    columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
+    rejects, scans = f"{table}_rejects", f"{table}_scans"
+    try:
+        con.execute(
+            f"""
+            CREATE TABLE {ident(table)} AS
+            SELECT * FROM read_csv({literal(path.as_posix())}, auto_detect = false,
+                header = true, delim = {literal(delimiter)}, quote = {literal(quote)},
+                escape = {literal(quote)}, columns = {columns}, encoding = {literal(encoding)},
+                store_rejects = true, rejects_table = {literal(rejects)},
+                rejects_scan = {literal(scans)}, strict_mode = true,
+                max_line_size = {MAX_LINE_BYTES}, parallel = true)
+            """
+        )
+    except duckdb.Error as exc:
+        raise InputError(f"not a readable CSV file: {_first_line(exc)}", file=str(path)) from exc
+    bad = _bad_csv_records(con, rejects)
+    rows = con.execute(f"SELECT count(*) FROM {ident(table)}").fetchall()[0][0]
+    _number_rows(con, table, path, [b.row for b in bad])
+    return RawFile(path, table, names, int(rows), bad)
+
+
+def _has_blank_lines(path: Path) -> bool:
+    """Whether the file has an empty line, which DuckDB's reader skips without counting."""
+    tail = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(SAMPLE_BYTES):
+            block = (tail + chunk).replace(b"\r\n", b"\n")
+            if b"\n\n" in block:
+                return True
+            tail = chunk[-2:]
+    return False
+
+
+def _read_csv_exact(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    table: str,
+    encoding: str,
+    delimiter: str,
+    quote: str,
+    names: list[str],
+) -> RawFile:
+    """The careful reader for files with empty lines: Python's csv module, record by record."""
+    width = len(names)
+    columns: list[list[str | None]] = [[] for _ in names]
+    numbers: list[int] = []
+    bad: list[BadRecord] = []
+    csv.field_size_limit(MAX_LINE_BYTES)
+    with path.open(
+        encoding="utf-8-sig" if encoding == "utf-8" else encoding, errors="strict", newline=""
+    ) as handle:
+        reader = csv.reader(handle, delimiter=delimiter, quotechar=quote, strict=True)
+        row_number = 0
+        try:
+            for row_number, record in enumerate(reader, start=1):
+                if row_number == 1 or not record:
+                    continue
+                if len(record) != width:
+                    reason = _CSV_ERRORS[
+                        "MISSING COLUMNS" if len(record) < width else "TOO MANY COLUMNS"
+                    ]
+                    bad.append(BadRecord(row_number, reason, delimiter.join(record)[:1000]))
+                    continue
+                numbers.append(row_number)
+                for i, value in enumerate(record):
+                    columns[i].append(value if value != "" else None)
+        except csv.Error as exc:
+            bad.append(BadRecord(row_number + 1, f"unreadable record: {exc}", ""))
+        except UnicodeDecodeError as exc:
+            bad.append(BadRecord(row_number + 1, _CSV_ERRORS["INVALID ENCODING"], str(exc)))
+    arrow = pa.table(
+        {
+            "_file": pa.array([str(path)] * len(numbers), pa.string()),
+            "_row": pa.array(numbers, pa.int64()),
+            **{
+                name: pa.array(values, pa.string())
+                for name, values in zip(names, columns, strict=True)
+            },
+        }
+    )
+    con.register(f"{table}_arrow", arrow)
+    con.execute(f"CREATE TABLE {ident(table)} AS SELECT * FROM {ident(table + '_arrow')}")
+    con.unregister(f"{table}_arrow")
+    return RawFile(path, table, names, len(numbers), bad)
+
+
+def _bad_csv_records(con: duckdb.DuckDBPyConnection, rejects: str) -> list[BadRecord]:
+    found = con.execute(
+        f"SELECT line, any_value(error_type ORDER BY column_idx), any_value(csv_line), "
+        f"any_value(error_message) FROM {ident(rejects)} GROUP BY line ORDER BY line"
+    ).fetchall()
+    return [
+        BadRecord(int(line), _CSV_ERRORS.get(str(kind), str(message)), str(text or ""))
+        for line, kind, text, message in found
+    ]
+
+
+def _number_rows(
+    con: duckdb.DuckDBPyConnection, table: str, path: Path, bad_rows: list[int]
+) -> None:
+    """Add ``_file`` and ``_row``: the record number, counting the header as row 1.
+
+    Good records keep file order in the table; a record the parser refused leaves a gap, so
+    good record ``r`` (0-based) is row ``r + 2`` plus the number of refused records before it.
+    """
+    file_label = literal(str(path))
+    if not bad_rows:
+        row_expr = "rowid + 2"
+        source = ident(table)
+        join = ""
+    else:
+        gaps = ", ".join(f"({row - 2 - i}, {i + 1})" for i, row in enumerate(sorted(bad_rows)))
+        con.execute(f"CREATE TEMP TABLE {ident(table + '_gaps')}(good_before BIGINT, k BIGINT)")
+        con.execute(f"INSERT INTO {ident(table + '_gaps')} VALUES {gaps}")
+        source = f"(SELECT rowid AS _rid, * FROM {ident(table)}) t"
+        join = f"ASOF LEFT JOIN {ident(table + '_gaps')} g ON t._rid >= g.good_before"
+        row_expr = "t._rid + 2 + coalesce(g.k, 0)"
+    con.execute(
+        f"CREATE TABLE {ident(table + '_n')} AS SELECT {file_label} AS _file, "
+        f"CAST({row_expr} AS BIGINT) AS _row, "
+        + ("t.* EXCLUDE (_rid)" if bad_rows else "*")
+        + f" FROM {source} {join} ORDER BY _row"
+    )
+    con.execute(f"DROP TABLE {ident(table)}")
+    con.execute(f"ALTER TABLE {ident(table + '_n')} RENAME TO {ident(table)}")
+
+
+# -- XLSX --------------------------------------------------------------------------------------
+
+
+def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> RawFile:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheet = next(
+            (s for s in (book.get_sheet_by_name(n) for n in book.sheet_names) if s.height),
+            None,
+        )
+        if sheet is None:
+            raise InputError("the workbook has no data in any sheet", file=str(path))
+        cells: list[list[Any]] = sheet.to_python(skip_empty_area=False)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"not a readable XLSX workbook: {exc}", file=str(path)) from exc
+    header_at = next((i for i, r in enumerate(cells) if any(_present(c) for c in r)), None)
+    if header_at is None:
+        raise InputError("the workbook is empty", file=str(path))
+    names = unique_names(cells[header_at])
+    body = cells[header_at + 1 :]
+    columns = {
+        name: _xlsx_column([r[i] if i < len(r) else None for r in body])
+        for i, name in enumerate(names)
+    }
+    first_row = header_at + 2  # spreadsheet rows are 1-based and the header takes one
+    arrow = pa.table(
+        {
+            "_file": pa.array([str(path)] * len(body), pa.string()),
+            "_row": pa.array(range(first_row, first_row + len(body)), pa.int64()),
+            **columns,
+        }
+    )
+    con.register(f"{table}_arrow", arrow)
+    con.execute(f"CREATE TABLE {ident(table)} AS SELECT * FROM {ident(table + '_arrow')}")
+    con.unregister(f"{table}_arrow")
+    return RawFile(path, table, names, len(body))
+
+
+def _present(cell: Any) -> bool:
+    return cell is not None and cell != ""
+
+
+def _xlsx_column(values: list[Any]) -> pa.Array:
+    """Numbers stay numbers and dates stay dates when the whole column agrees; else text."""
+    present = [v for v in values if _present(v)]
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return pa.array([float(v) if _present(v) else None for v in values], pa.float64())
+    if present and all(isinstance(v, dt.datetime | dt.date) for v in present):
+        return pa.array(
+            [_as_datetime(v) if _present(v) else None for v in values], pa.timestamp("us")
+        )
+    return pa.array([_as_text(v) for v in values], pa.string())
+
+
+def _as_datetime(value: dt.date) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    return dt.datetime.combine(value, dt.time())
+
+
+def _as_text(value: Any) -> str | None:
+    if not _present(value):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None).isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta | dt.time):
+        return str(value)
+    return str(value)
+
+
+# -- Parquet -----------------------------------------------------------------------------------
+
+
+def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> RawFile:
+    try:
+        con.execute(
+            f"CREATE TABLE {ident(table)} AS SELECT {literal(str(path))} AS _file, "
+            f"CAST(file_row_number + 1 AS BIGINT) AS _row, * EXCLUDE (file_row_number) "
+            f"FROM read_parquet({literal(path.as_posix())}, file_row_number = true)"
+        )
+    except duckdb.Error as exc:
+        raise InputError(
+            f"not a readable Parquet file: {_first_line(exc)}", file=str(path)
+        ) from exc
+    names = [d[0] for d in con.execute(f"SELECT * FROM {ident(table)} LIMIT 0").description or []][
+        2:
+    ]
+    rows = con.execute(f"SELECT count(*) FROM {ident(table)}").fetchall()[0][0]
+    return RawFile(path, table, names, int(rows))
+
+
+# -- shared ------------------------------------------------------------------------------------
+
+
+def _drop_blank_rows(con: duckdb.DuckDBPyConnection, raw: RawFile) -> int:
+    """Delete rows whose every field is empty (spreadsheet padding); return how many."""
+    if not raw.columns:
+        return 0
+    blank = " AND ".join(
+        f"NULLIF(trim(CAST({ident(c)} AS VARCHAR)), '') IS NULL" for c in raw.columns
+    )
+    deleted = con.execute(f"DELETE FROM {ident(raw.table)} WHERE {blank}").fetchall()
+    return int(deleted[0][0]) if deleted else 0
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+__all__ = ["BadRecord", "RawFile", "file_format", "read_file", "unique_names"]
