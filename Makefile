@@ -7,6 +7,7 @@ UV := .tools/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
+export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 

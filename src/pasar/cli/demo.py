@@ -5,9 +5,12 @@ from __future__ import annotations
 import typer
 
 from pasar.cli.db import upgrade_store
+from pasar.cli.ingest import print_report
 from pasar.cli.output import console, summary_table
 from pasar.cli.synth import default_synth_dir, run_generator
 from pasar.config import get_settings
+from pasar.warehouse.ingest.batch import IngestRequest, ingest
+from pasar.warehouse.store import Warehouse
 from pasar.warehouse.summary import summarise
 from pasar.warehouse.synth.generator import profile_fingerprint, read_manifest
 from pasar.warehouse.synth.profile import load_profile
@@ -17,7 +20,7 @@ def demo(
     profile: str = typer.Option("default", help="Synthetic marketplace profile."),
     fresh: bool = typer.Option(False, "--fresh", help="Regenerate even if data exists."),
 ) -> None:
-    """Generate the default marketplace, migrate the store, and print a summary."""
+    """Generate the default marketplace, ingest it, migrate the store, and print a summary."""
     settings = get_settings()
     chosen = load_profile(profile)
     target = default_synth_dir()
@@ -29,6 +32,12 @@ def demo(
             f"Marketplace '{chosen.name}' already generated in {target} — reusing it "
             "(--fresh regenerates)."
         )
+    report = ingest(IngestRequest([target], source="generic"), settings)
+    if report.status == "unchanged":
+        console.print(f"Warehouse already holds this marketplace (batch {report.previous_batch}).")
+    else:
+        print_report(report)
     _before, after = upgrade_store()
     console.print(f"Operational store at revision {after} ({settings.database_url}).")
-    console.print(summary_table(summarise(target, settings.timezone), settings))
+    warehouse = Warehouse(settings.warehouse_dir)
+    console.print(summary_table(summarise(warehouse, settings.timezone), settings))

@@ -155,7 +155,6 @@ CONTRACT: dict[str, Table] = {
             ),
             time_order=(
                 ("created_at", "paid_at"),
-                ("paid_at", "shipped_at"),
                 ("created_at", "shipped_at"),
                 ("shipped_at", "delivered_at"),
                 ("delivered_at", "returned_at"),

@@ -16,6 +16,8 @@ from pathlib import Path
 import duckdb
 
 from pasar.kit.errors import InputError
+from pasar.kit.sqltext import literal
+from pasar.warehouse.store import Warehouse
 
 
 @dataclass(frozen=True)
@@ -31,15 +33,24 @@ class MarketplaceSummary:
     top_categories: list[tuple[str, Decimal, float]]  # (category, GMV, share of GMV)
 
 
-def _table(folder: Path, name: str) -> str:
-    path = folder / f"{name}.parquet"
+def _table(source: Path | Warehouse, name: str) -> str:
+    if isinstance(source, Warehouse):
+        if not source.manifest().entry(name).segments:
+            raise InputError(f"the warehouse has no {name} yet (run pasar ingest)")
+        return source.table_sql(name)
+    path = source / f"{name}.parquet"
     if not path.exists():
         raise InputError(f"missing fact table {name}", file=str(path))
-    return f"read_parquet('{path.as_posix()}')"
+    return f"read_parquet({literal(path.as_posix())})"
 
 
-def summarise(folder: Path, timezone: str = "Asia/Jakarta", top: int = 5) -> MarketplaceSummary:
-    """Count orders, GMV, sellers, creators, LIVE sessions and the top categories by GMV."""
+def summarise(
+    folder: Path | Warehouse, timezone: str = "Asia/Jakarta", top: int = 5
+) -> MarketplaceSummary:
+    """Count orders, GMV, sellers, creators, LIVE sessions and the top categories by GMV.
+
+    ``folder`` is a directory of ``<table>.parquet`` files (generator output) or the warehouse.
+    """
     con = duckdb.connect()
     try:
         con.execute(f"SET TimeZone = '{timezone}'")

@@ -107,23 +107,40 @@ def raw_kind(duck_type: str) -> RawKind:
 
 
 def text_value(raw: str, kind: RawKind, column: Column) -> str:
-    """The trimmed text of a raw value (NULL when empty), with the column's default."""
+    """The value as read, for checks and rejects: trimmed text (NULL when empty) for text
+    sources, the typed value itself otherwise; with the column's default when it has one."""
     if kind == "text":
         text = f"NULLIF(trim({raw}), '')"
-    elif kind == "number":
+    elif column.type == "string" and kind == "number":
         text = (
             f"CASE WHEN {raw} = trunc({raw}) AND abs({raw}) < 1e15 "
             f"THEN CAST(CAST({raw} AS BIGINT) AS VARCHAR) ELSE CAST({raw} AS VARCHAR) END"
         )
-    else:
+    elif column.type == "string" or column.default is not None:
         text = f"CAST({raw} AS VARCHAR)"
+    else:
+        return raw
     if column.default is not None:
         text = f"coalesce({text}, {literal(column.default)})"
     return text
 
 
 def typed_value(column: Column, text: str, kind: RawKind, opts: ParseOptions, raw: str = "") -> str:
-    """SQL for the contract-typed value of a column, NULL when it cannot be read."""
+    """SQL for the contract-typed value of a column, NULL when it cannot be read.
+
+    ``text`` is what ``text_value`` gave; ``raw`` the source value when the source is typed.
+    A typed source of the wrong kind (a number for a time) is read as its text, and fails.
+    """
+    readable = {
+        "timestamp": ("timestamptz", "timestamp", "date"),
+        "money": ("number",),
+        "int": ("number",),
+        "float": ("number",),
+        "bool": ("bool",),
+        "string": ("number", "timestamptz", "timestamp", "date", "bool"),
+    }
+    if kind != "text" and kind not in readable[column.type]:
+        return typed_value(column, f"CAST({raw} AS VARCHAR)", "text", opts)
     if column.type == "string":
         if column.enum:
             return f"regexp_replace(lower({text}), '[\\s-]+', '_', 'g')"

@@ -89,7 +89,8 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> RawFile
             f"unknown file type {path.suffix!r} (expected .csv, .tsv, .txt, .xlsx or .parquet)",
             file=str(path),
         )
-    raw.blank_rows = _drop_blank_rows(con, raw)
+    if kind != "parquet":  # blank rows are an artefact of text files and spreadsheets
+        raw.blank_rows = _drop_blank_rows(con, raw)
     raw.rows -= raw.blank_rows
     return raw
 

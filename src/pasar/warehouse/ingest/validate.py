@@ -96,6 +96,7 @@ class Validator:
         spec = CONTRACT[table]
         outcome = TableOutcome()
         survivors = []
+        typed = ", ".join(f"t.{ident(c)}" for c in spec.column_names)
         for k, source in enumerate(sources):
             name = f"{table}_{k}"
             self._stage(spec, source, name)
@@ -103,23 +104,39 @@ class Validator:
             self._time_order(spec, source, name)
             self._duplicates(spec, source, name)
             survivors.append(
-                f"SELECT {k} AS _seq, * FROM {ident('typed_' + name)} t WHERE NOT EXISTS "
-                f"(SELECT 1 FROM rejects r WHERE r.file = t._file AND r.row = t._row "
-                f"AND r.table = {literal(table)})"
+                f"SELECT {k} AS _seq, t._file, t._row, {typed} "
+                f"FROM {ident('typed_' + name)} t ANTI JOIN "
+                f'(SELECT file, "row" FROM rejects WHERE "table" = {literal(table)}) r '
+                f"ON r.file = t._file AND r.row = t._row"
             )
         union = " UNION ALL ".join(survivors)
-        key = ", ".join(ident(c) for c in spec.key)
-        self.con.execute(f"CREATE TEMP TABLE {ident('ok_' + table)} AS {union}")
-        rows = self._count(f"ok_{table}")
-        self.con.execute(
-            f"CREATE TEMP TABLE {ident('good_' + table)} AS SELECT * FROM {ident('ok_' + table)} "
-            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _seq DESC, _row DESC) = 1"
-        )
-        outcome.superseded = rows - self._count(f"good_{table}")
+        self.con.execute(f"CREATE TEMP TABLE {ident('good_' + table)} AS {union}")
+        for k in range(len(sources)):
+            self.con.execute(f"DROP TABLE {ident(f'typed_{table}_{k}')}")
+        if len(sources) > 1:
+            outcome.superseded = self._keep_latest(spec)
         self._references(spec, sources[0], outcome)
         outcome.rows = self._count(f"good_{table}")
         self.validated.add(table)
         return outcome
+
+    def _keep_latest(self, spec: Table) -> int:
+        """Of rows sharing a key across the batch's files, keep the later file's; count the rest."""
+        good = ident("good_" + spec.name)
+        key = ", ".join(ident(c) for c in spec.key)
+        on = " AND ".join(f"d.{ident(c)} = g.{ident(c)}" for c in spec.key)
+        before = self._count(f"good_{spec.name}")
+        self.con.execute(
+            f"""
+            DELETE FROM {good} WHERE rowid IN (
+                SELECT g.rowid FROM {good} g
+                SEMI JOIN (SELECT {key} FROM {good} GROUP BY ALL HAVING count(*) > 1) d ON {on}
+                QUALIFY row_number() OVER (PARTITION BY {", ".join("g." + ident(c) for c in spec.key)}
+                                           ORDER BY g._seq DESC, g._row DESC) > 1
+            )
+            """
+        )
+        return before - self._count(f"good_{spec.name}")
 
     def rejected_rows(self) -> int:
         """Distinct (file, row) pairs refused so far."""
@@ -144,7 +161,7 @@ class Validator:
             if c in source.fields
         )
         self.con.execute(
-            f"CREATE TEMP TABLE {ident('src_' + name)} AS SELECT _file, _row"
+            f"CREATE TEMP VIEW {ident('src_' + name)} AS SELECT _file, _row"
             + (f", {raw_columns}" if raw_columns else "")
             + f" FROM {source.relation}"
         )
@@ -158,9 +175,12 @@ class Validator:
             kind = kinds.get(c, "text")
             raw = ident(c) if c in source.fields else "NULL::VARCHAR"
             texts.append(f"{text_value(raw, kind, column)} AS {_t(c)}")
-            values.append(
-                f"{typed_value(column, _t(c), kind, self._options(source, c), raw)} AS {ident(c)}"
-            )
+            options = self._options(source, c)
+            value = typed_value(column, _t(c), kind, options, raw)
+            if column.default is not None and kind != "text":
+                fallback = typed_value(column, literal(column.default), "text", options)
+                value = f"coalesce({value}, {fallback})"
+            values.append(f"{value} AS {ident(c)}")
             errors.append(f"{error_reason(column, ident(c), _t(c), kind)} AS {_e(c)}")
         raw_refs = ", ".join(ident(c) for c in spec.column_names if c in source.fields)
         self.con.execute(
@@ -177,16 +197,20 @@ class Validator:
             )
             """
         )
-        self.con.execute(f"DROP TABLE {ident('src_' + name)}")
+        self.con.execute(f"DROP VIEW {ident('src_' + name)}")
 
-    def _record(self, spec: Table) -> str:
-        pairs = ", ".join(f"{literal(c)}, {_t(c)}" for c in spec.column_names)
+    def _record(self, spec: Table, typed: bool = False) -> str:
+        """SQL for the row's values as JSON (as read, or typed after validation)."""
+        pairs = ", ".join(
+            f"{literal(c)}, {ident(c) if typed else _t(c)}" for c in spec.column_names
+        )
         return f"CAST(json_object({pairs}) AS VARCHAR)"
 
     def _column_errors(self, spec: Table, source: TableSource, name: str) -> None:
         parts = [
             f"SELECT {literal(spec.name)}, _file, _row, {literal(source.label(c))}, {literal(c)}, "
-            f"left({_t(c)}, {MAX_VALUE}), {_check(_e(c))}, {_e(c)}, {self._record(spec)} "
+            f"left(CAST({_t(c)} AS VARCHAR), {MAX_VALUE}), {_check(_e(c))}, {_e(c)}, "
+            f"{self._record(spec)} "
             f"FROM {ident('typed_' + name)} WHERE {_e(c)} IS NOT NULL"
             for c in spec.column_names
         ]
@@ -203,9 +227,10 @@ class Validator:
                 f"""
                 INSERT INTO rejects
                 SELECT {literal(spec.name)}, _file, _row, {literal(then)}, {literal(later)},
-                       {_t(later)}, 'time order',
-                       {literal(then)} || ' (' || {_t(later)} || ') is earlier than '
-                           || {literal(first)} || ' (' || {_t(earlier)} || ')',
+                       CAST({_t(later)} AS VARCHAR), 'time order',
+                       {literal(then)} || ' (' || CAST({_t(later)} AS VARCHAR)
+                           || ') is earlier than ' || {literal(first)} || ' ('
+                           || CAST({_t(earlier)} AS VARCHAR) || ')',
                        {self._record(spec)}
                 FROM {self._clean(spec, name)}
                 WHERE {ident(earlier)} > {ident(later)}
@@ -215,17 +240,19 @@ class Validator:
     def _duplicates(self, spec: Table, source: TableSource, name: str) -> None:
         key = ", ".join(ident(c) for c in spec.key)
         label = "/".join(source.label(c) for c in spec.key)
-        key_text = " || '/' || ".join(_t(c) for c in spec.key)
+        key_text = " || '/' || ".join(f"CAST({_t(c)} AS VARCHAR)" for c in spec.key)
         content = ", ".join(ident(c) for c in spec.column_names)
         self.con.execute(
             f"""
             INSERT INTO rejects
-            WITH counted AS (
+            WITH clean AS {self._clean(spec, name)},
+            repeated AS (SELECT {key} FROM clean GROUP BY ALL HAVING count(*) > 1),
+            counted AS (
                 SELECT *, count(*) OVER k AS copies,
                        min(_row) OVER k AS first_row,
                        count(DISTINCT hash({content})) OVER k AS variants,
                        string_agg(CAST(_row AS VARCHAR), ', ' ORDER BY _row) OVER k AS rows
-                FROM {self._clean(spec, name)}
+                FROM clean SEMI JOIN repeated USING ({key})
                 WINDOW k AS (PARTITION BY {key})
             )
             SELECT {literal(spec.name)}, _file, _row, {literal(label)}, {literal(spec.key[0])},
@@ -275,9 +302,9 @@ class Validator:
                 f"""
                 INSERT INTO rejects
                 SELECT {literal(spec.name)}, _file, _row, {literal(label)}, {literal(column.name)},
-                       {_t(column.name)}, 'reference',
+                       CAST({ident(column.name)} AS VARCHAR), 'reference',
                        {literal(f"no such {singular} (not in the warehouse nor in this batch)")},
-                       {self._record(spec)}
+                       {self._record(spec, typed=True)}
                 FROM ({missing})
                 """
             )
