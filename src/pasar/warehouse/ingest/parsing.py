@@ -43,6 +43,7 @@ MAX_TEXT = 4096
 EARLIEST, LATEST = "1990-01-01", "2100-01-01"
 
 _CURRENCY_PREFIX = r"^(?i:rp\.?|idr|rm|myr|r\$|us\$|\$|usd)\s*"
+_OFFSET = r"\d:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"  # a time with a zone
 _EN = r"-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?"
 _ID = r"-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?"
 _TRUE = ("true", "t", "yes", "y", "1", "ya", "benar")
@@ -231,7 +232,7 @@ def _timestamp_from_text(text: str, opts: ParseOptions) -> str:
             f"THEN TRY_CAST({text} AS TIMESTAMP) END, {naive})"
         )
     return (
-        f"CASE WHEN regexp_matches({text}, '(Z|[+-]\\d{{2}}(:?\\d{{2}})?)$') "
+        f"CASE WHEN regexp_matches({text}, {literal(_OFFSET)}) "
         f"AND regexp_matches({text}, '^\\d{{4}}-') THEN TRY_CAST({text} AS TIMESTAMPTZ) "
         f"ELSE timezone({zone}, {naive}) END"
     )

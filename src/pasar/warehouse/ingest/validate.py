@@ -125,13 +125,14 @@ class Validator:
         good = ident("good_" + spec.name)
         key = ", ".join(ident(c) for c in spec.key)
         on = " AND ".join(f"d.{ident(c)} = g.{ident(c)}" for c in spec.key)
+        partition = ", ".join("g." + ident(c) for c in spec.key)
         before = self._count(f"good_{spec.name}")
         self.con.execute(
             f"""
             DELETE FROM {good} WHERE rowid IN (
                 SELECT g.rowid FROM {good} g
                 SEMI JOIN (SELECT {key} FROM {good} GROUP BY ALL HAVING count(*) > 1) d ON {on}
-                QUALIFY row_number() OVER (PARTITION BY {", ".join("g." + ident(c) for c in spec.key)}
+                QUALIFY row_number() OVER (PARTITION BY {partition}
                                            ORDER BY g._seq DESC, g._row DESC) > 1
             )
             """
