@@ -122,13 +122,13 @@ def find_column(raw: RawFile, *candidates: str) -> str | None:
     return next((c for c in raw.columns if _squash(c) in wanted), None)
 
 
-def require_column(raw: RawFile, *candidates: str) -> str:
+def require_column(raw: RawFile, *candidates: str, why: str = "required column") -> str:
     """Like ``find_column`` but a missing column stops the file with a clear message."""
     found = find_column(raw, *candidates)
     if found is None:
         close = difflib.get_close_matches(candidates[0], raw.columns, n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise InputError(f"required column is missing{hint}", file=raw.label, column=candidates[0])
+        raise InputError(f"{why} is missing{hint}", file=raw.label, column=candidates[0])
     return found
 
 

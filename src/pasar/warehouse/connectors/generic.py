@@ -123,7 +123,7 @@ class GenericConnector(Connector):
         if spec.constant is not None:
             return Field(literal(spec.constant), f"constant {spec.constant!r}", options)
         assert spec.source is not None
-        column = require_column(raw, spec.source)
+        column = require_column(raw, spec.source, why=f"the column the mapping reads {name} from")
         expr = ident(column)
         if spec.values:
             cases = " ".join(
