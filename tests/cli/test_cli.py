@@ -12,6 +12,7 @@ import pytest
 
 from pasar import __version__, migrations
 from pasar.cli.main import main
+from pasar.warehouse.store import Warehouse
 
 
 def run(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -118,5 +119,8 @@ def test_demo_generates_migrates_and_summarises(
     assert f"{total:,}" in out
     assert "Marketplace summary" in out and "Top category 1" in out
     assert migrations.current_revision(f"sqlite:///{pasar_home / 'pasar.db'}") is not None
+    stored = Warehouse(pasar_home / "warehouse").connect()
+    assert stored.execute("SELECT count(*) FROM orders").fetchall() == [(total,)]
+    assert "All " in out and "rows accepted" in out
     code, out, _ = run("demo", "--profile", "small", capsys=capsys)
-    assert code == 0 and "reusing it" in out
+    assert code == 0 and "reusing it" in out and "Warehouse already holds" in out
