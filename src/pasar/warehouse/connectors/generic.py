@@ -103,13 +103,7 @@ class GenericConnector(Connector):
                     file=str(options.mapping),
                     column=column.name,
                 )
-        relation = ident(raw.table)
-        if mapping.skip_rows_after_header:
-            relation = (
-                f"(SELECT * FROM {ident(raw.table)} QUALIFY row_number() OVER (ORDER BY _row) > "
-                f"{mapping.skip_rows_after_header})"
-            )
-        return TableSource(table, relation, fields, base)
+        return TableSource(table, ident(raw.table), fields, base)
 
     @staticmethod
     def _field(raw: RawFile, name: str, spec: ColumnMapping, base: ParseOptions) -> Field:

@@ -83,7 +83,6 @@ class Mapping(BaseModel):
     timezone: str | None = None
     number_style: NumberStyle | None = None
     time_format: list[str] | None = None
-    skip_rows_after_header: int = Field(default=0, ge=0, le=10)
     columns: dict[str, ColumnMapping]
 
     _check_zone = field_validator("timezone")(lambda cls, v: _zone(v))
