@@ -126,7 +126,7 @@ def require_column(raw: RawFile, *candidates: str, why: str = "required column")
     """Like ``find_column`` but a missing column stops the file with a clear message."""
     found = find_column(raw, *candidates)
     if found is None:
-        close = difflib.get_close_matches(candidates[0], raw.columns, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(candidates[0], raw.columns, n=1, cutoff=0.75)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise InputError(f"{why} is missing{hint}", file=raw.label, column=candidates[0])
     return found

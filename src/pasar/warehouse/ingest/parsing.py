@@ -42,10 +42,13 @@ ALLOWED_DIRECTIVES = set("YymdHIMSfpbBjz%")
 MAX_TEXT = 4096
 EARLIEST, LATEST = "1990-01-01", "2100-01-01"
 
+_ISO_TIME = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"
+_ISO_LOCAL = r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?"
+_ISO_OFFSET = _ISO_TIME + r"(Z| UTC|[+-]\d{2}(:?\d{2})?)"  # not a date alone: "-02" is no offset
 _CURRENCY_PREFIX = r"^(?i:rp\.?|idr|rm|myr|r\$|us\$|\$|usd)\s*"
-_OFFSET = r"\d:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)$"  # a time with a zone
 _EN = r"-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?"
 _ID = r"-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?"
+_BLANKS = "' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(65279)"  # incl. no-break space
 _TRUE = ("true", "t", "yes", "y", "1", "ya", "benar")
 _FALSE = ("false", "f", "no", "n", "0", "tidak", "salah")
 
@@ -111,7 +114,7 @@ def text_value(raw: str, kind: RawKind, column: Column) -> str:
     """The value as read, for checks and rejects: trimmed text (NULL when empty) for text
     sources, the typed value itself otherwise; with the column's default when it has one."""
     if kind == "text":
-        text = f"NULLIF(trim({raw}), '')"
+        text = f"NULLIF(trim({raw}, {_BLANKS}), '')"
     elif column.type == "string" and kind == "number":
         text = (
             f"CASE WHEN {raw} = trunc({raw}) AND abs({raw}) < 1e15 "
@@ -226,14 +229,15 @@ def _timestamp_from_text(text: str, opts: ParseOptions) -> str:
     zone = literal(opts.timezone)
     naive = f"try_strptime({text}, {literal_list(opts.time_formats)})"
     if any(f.startswith("%Y-%m-%d") for f in opts.time_formats):
-        # ISO text is by far the most common; the cast is much faster than strptime
+        # ISO text is by far the most common; the cast is much faster than strptime. Only text
+        # that is ISO to the end takes it: the cast reads "10:00 PM" or "10:00 UTC" as 10:00.
         naive = (
-            f"coalesce(CASE WHEN regexp_full_match({text}, '\\d{{4}}-\\d{{2}}-\\d{{2}}([ T].*)?') "
+            f"coalesce(CASE WHEN regexp_full_match({text}, {literal(_ISO_LOCAL)}) "
             f"THEN TRY_CAST({text} AS TIMESTAMP) END, {naive})"
         )
     return (
-        f"CASE WHEN regexp_matches({text}, {literal(_OFFSET)}) "
-        f"AND regexp_matches({text}, '^\\d{{4}}-') THEN TRY_CAST({text} AS TIMESTAMPTZ) "
+        f"CASE WHEN regexp_full_match({text}, {literal(_ISO_OFFSET)}) "
+        f"THEN TRY_CAST({text} AS TIMESTAMPTZ) "
         f"ELSE timezone({zone}, {naive}) END"
     )
 
