@@ -93,6 +93,7 @@ def print_report(report: BatchReport) -> None:
             "superseded",
             "stubs created",
             "stubs filled",
+            "lines removed",
         ):
             tables.add_column(name, justify="right")
         for name, c in report.tables.items():
@@ -107,6 +108,7 @@ def print_report(report: BatchReport) -> None:
                         c.superseded,
                         c.stubs_created,
                         c.stubs_filled,
+                        c.removed,
                     )
                 ),
             )

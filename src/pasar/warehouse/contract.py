@@ -53,6 +53,7 @@ class Table:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     time_order: tuple[tuple[str, str], ...] = field(default=())
+    whole_by: str | None = None  # a batch carrying a parent carries all its rows (order lines)
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -172,6 +173,7 @@ CONTRACT: dict[str, Table] = {
                 _c("quantity", "int", minimum=1, default="1"),
                 _c("unit_price", "money", minimum=0),
             ),
+            whole_by="order_id",
         ),
         Table(
             "reviews",

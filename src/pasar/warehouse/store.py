@@ -98,6 +98,7 @@ class TableCounts(BaseModel):
     superseded: int = 0  # rows replaced by a later file of the same batch
     stubs_created: int = 0
     stubs_filled: int = 0
+    removed: int = 0  # lines of an order in the batch that its newer export no longer lists
 
 
 class BatchRecord(BaseModel):

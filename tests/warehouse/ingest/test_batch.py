@@ -189,3 +189,32 @@ def test_a_second_writer_is_told_the_warehouse_is_busy(settings: Settings, tmp_p
         pytest.raises(ConflictError, match="being written by pid"),
     ):
         ingest(IngestRequest([path]), settings)
+
+
+def test_a_newer_export_of_an_order_replaces_its_lines(settings: Settings, tmp_path: Path) -> None:
+    ingest(IngestRequest([orders_file(tmp_path / "orders.csv", [order(1), order(2)])]), settings)
+    header = ["order_id", "line_no", "product_id", "quantity", "unit_price"]
+    first = write_csv(
+        tmp_path / "order_items-1.csv",
+        header,
+        [
+            ["o1", "1", "p1", "1", "10"],
+            ["o1", "2", "p2", "1", "10"],
+            ["o1", "3", "p3", "1", "10"],
+            ["o2", "1", "p1", "1", "10"],
+        ],
+    )
+    ingest(IngestRequest([first]), settings)
+    newer = write_csv(
+        tmp_path / "order_items-2.csv",
+        header,
+        [["o1", "1", "p1", "1", "10"], ["o1", "2", "p2", "2", "10"]],
+    )
+    report = ingest(IngestRequest([newer]), settings)
+    counts = report.tables["order_items"]
+    assert (counts.unchanged, counts.updated, counts.removed) == (1, 1, 1)
+    assert query(settings, "SELECT order_id, line_no, quantity FROM order_items ORDER BY 1, 2") == [
+        ("o1", 1, 1),
+        ("o1", 2, 2),
+        ("o2", 1, 1),
+    ]

@@ -34,7 +34,8 @@ Deal Price / Harga Setelah Diskon           ``order_items.unit_price``
 ==========================================  ================================================
 
 Shopee has no cancellation time (``cancelled_at`` stays empty) and no return time (``returned_at``
-is unknown). Product IDs are the shop's own SKU references, not Shopee-wide IDs.
+is unknown). Product IDs are the shop's own SKU references, so they are prefixed with the shop
+(``my-shop:KAOS-M``) to keep two shops' codes apart.
 
 Order status (case, spaces and underscores ignored): Unpaid / Belum Bayar → awaiting_payment;
 To ship / Ready to ship / Processed / Perlu Dikirim → awaiting_shipment; Shipping / Shipped /

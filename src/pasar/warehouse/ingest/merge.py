@@ -73,23 +73,25 @@ def merge_table(
         """
     )
     counts = _counts(con, table)
-    changed = "_action IN ('update', 'fill')"
-    affected = [
-        str(r[0])
-        for r in con.execute(
-            f"SELECT DISTINCT _seg FROM {ident('cmp_' + table)} WHERE {changed}"
-        ).fetchall()
-    ]
+    cmp = ident("cmp_" + table)
+    keys = ", ".join(ident(k) for k in spec.key)
+    dropped = ident("drop_" + table)
+    con.execute(
+        f"CREATE TEMP TABLE {dropped} AS SELECT {keys}, _seg FROM {cmp} "
+        "WHERE _action IN ('update', 'fill')"
+    )
+    if spec.whole_by and has_rows:
+        counts.removed = _drop_missing_children(con, table, stored, spec.whole_by, dropped)
+    affected = [str(r[0]) for r in con.execute(f"SELECT DISTINCT _seg FROM {dropped}").fetchall()]
     columns = ", ".join(ident(c) for c in stored_columns(table))
-    key_match = " AND ".join(f"c.{ident(k)} = s.{ident(k)}" for k in spec.key)
+    key_match = " AND ".join(f"d.{ident(k)} = s.{ident(k)}" for k in spec.key)
     added: list[Segment] = []
     for n, path in enumerate(affected):
         kept = writer.write_segment(
             con,
             table,
             f"SELECT {columns} FROM read_parquet({literal(path)}) s WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {ident('cmp_' + table)} c WHERE c.{changed} "
-            f"AND {key_match})",
+            f"(SELECT 1 FROM {dropped} d WHERE {key_match})",
             f"{batch_id}-r{n}",
         )
         if kept:
@@ -107,6 +109,28 @@ def merge_table(
     if len(writer.tables[table].segments) > MAX_SEGMENTS:
         _compact(con, writer, table, batch_id)
     return counts
+
+
+def _drop_missing_children(
+    con: duckdb.DuckDBPyConnection, table: str, stored: str, parent: str, dropped: str
+) -> int:
+    """Stored lines of a parent the batch carries, but which the batch no longer lists.
+
+    A line-level export holds whole orders: if order o1 now has two lines where it had three,
+    the third is gone. Adds those keys to ``dropped`` and returns how many.
+    """
+    spec = CONTRACT[table]
+    on = " AND ".join(f"g.{ident(k)} = s.{ident(k)}" for k in spec.key)
+    good = ident("good_" + table)
+    found = con.execute(
+        f"""
+        INSERT INTO {dropped}
+        SELECT {", ".join("s." + ident(k) for k in spec.key)}, s._seg FROM {stored} s
+        WHERE s.{ident(parent)} IN (SELECT {ident(parent)} FROM {good})
+          AND NOT EXISTS (SELECT 1 FROM {good} g WHERE {on})
+        """
+    ).fetchall()
+    return int(found[0][0]) if found else 0
 
 
 def _incoming(

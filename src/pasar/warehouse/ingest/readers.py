@@ -19,6 +19,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,16 +106,34 @@ def _detect_encoding(path: Path, sample: bytes) -> str:
         return "utf-16"
     if b"\x00" in sample:
         raise InputError("the file looks binary, not like CSV text", file=str(path))
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-    except UnicodeDecodeError:
-        return "latin-1"
-    return "utf-8"
+    return "utf-8" if _reads_as_utf8(path) else "latin-1"
+
+
+def _reads_as_utf8(path: Path) -> bool:
+    """Whether the whole file is UTF-8 text, allowing a few broken bytes among more good
+    multi-byte characters (those rows are refused rather than the whole file misread).
+
+    A Latin-1 file's accented letters are never valid UTF-8, wherever they are in the file: a
+    decision from the first megabyte alone refused every later row holding one.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    broken = wide = 0
+    with path.open("rb") as handle:
+        while True:
+            chunk = handle.read(SAMPLE_BYTES)
+            text = decoder.decode(chunk, final=not chunk)
+            if not text.isascii():
+                invalid = text.count("\ufffd")
+                broken += invalid
+                wide += len(text) - len(text.encode("ascii", "ignore")) - invalid
+            if not chunk:
+                break
+    return broken == 0 or wide > broken
 
 
 def _sniff_dialect(path: Path, text: str) -> tuple[str, str]:
     """(delimiter, quote) of the sample; falls back to the most frequent delimiter of line 1."""
-    head = text[: 64 * 1024]
+    head = text[: 64 * 1024].replace("\r\n", "\n").replace("\r", "\n")  # old Mac: CR only
     try:
         dialect = csv.Sniffer().sniff(head, delimiters=",;\t|")
         return dialect.delimiter, dialect.quotechar or '"'
@@ -126,7 +145,7 @@ def _sniff_dialect(path: Path, text: str) -> tuple[str, str]:
 
 
 def _header(path: Path, text: str, delimiter: str, quote: str) -> list[str]:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quote)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quote)
     try:
         names = next(reader)
     except StopIteration:
@@ -193,7 +212,7 @@ def _has_blank_lines(path: Path) -> bool:
     tail = b""
     with path.open("rb") as handle:
         while chunk := handle.read(SAMPLE_BYTES):
-            block = (tail + chunk).replace(b"\r\n", b"\n")
+            block = (tail + chunk).replace(b"\r\n", b"\n").replace(b"\r", b"\n")
             if b"\n\n" in block:
                 return True
             tail = chunk[-2:]
@@ -209,34 +228,53 @@ def _read_csv_exact(
     quote: str,
     names: list[str],
 ) -> RawFile:
-    """The careful reader for files with empty lines: Python's csv module, record by record."""
+    """The careful reader for files with empty lines: Python's csv module, record by record.
+
+    It refuses what DuckDB's reader refuses, record by record, and reads on after each: a
+    record the parser cannot split, bytes invalid in the encoding, a wrong field count. Like
+    DuckDB's reader it accepts surplus fields that are all empty (a trailing delimiter).
+    """
     width = len(names)
     columns: list[list[str | None]] = [[] for _ in names]
     numbers: list[int] = []
     bad: list[BadRecord] = []
     csv.field_size_limit(MAX_LINE_BYTES)
     with path.open(
-        encoding="utf-8-sig" if encoding == "utf-8" else encoding, errors="strict", newline=""
+        encoding="utf-8-sig" if encoding == "utf-8" else encoding,
+        errors="surrogateescape",
+        newline="",
     ) as handle:
         reader = csv.reader(handle, delimiter=delimiter, quotechar=quote, strict=True)
         row_number = 0
-        try:
-            for row_number, record in enumerate(reader, start=1):
-                if row_number == 1 or not record:
-                    continue
-                if len(record) != width:
-                    reason = _CSV_ERRORS[
-                        "MISSING COLUMNS" if len(record) < width else "TOO MANY COLUMNS"
-                    ]
-                    bad.append(BadRecord(row_number, reason, delimiter.join(record)[:1000]))
-                    continue
-                numbers.append(row_number)
-                for i, value in enumerate(record):
-                    columns[i].append(value if value != "" else None)
-        except csv.Error as exc:
-            bad.append(BadRecord(row_number + 1, f"unreadable record: {exc}", ""))
-        except UnicodeDecodeError as exc:
-            bad.append(BadRecord(row_number + 1, _CSV_ERRORS["INVALID ENCODING"], str(exc)))
+        while True:
+            row_number += 1
+            line = reader.line_num
+            try:
+                record = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                bad.append(BadRecord(row_number, f"unreadable record: {exc}", ""))
+                if reader.line_num == line:
+                    break  # no progress: nothing more can be read
+                continue
+            if row_number == 1 or not record:
+                continue
+            text = delimiter.join(record)
+            if _UNDECODABLE.search(text):
+                bad.append(BadRecord(row_number, _CSV_ERRORS["INVALID ENCODING"], _printable(text)))
+                continue
+            if len(record) > width and not any(record[width:]):
+                record = record[:width]
+            if len(record) != width:
+                reason = _CSV_ERRORS[
+                    "MISSING COLUMNS" if len(record) < width else "TOO MANY COLUMNS"
+                ]
+                bad.append(BadRecord(row_number, reason, text[:1000]))
+                continue
+            numbers.append(row_number)
+            for i, value in enumerate(record):
+                columns[i].append(value if value != "" else None)
     arrow = pa.table(
         {
             "_file": pa.array([str(path)] * len(numbers), pa.string()),
@@ -251,6 +289,14 @@ def _read_csv_exact(
     con.execute(f"CREATE TABLE {ident(table)} AS SELECT * FROM {ident(table + '_arrow')}")
     con.unregister(f"{table}_arrow")
     return RawFile(path, table, names, len(numbers), bad)
+
+
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes the decoder could not read (surrogateescape)
+
+
+def _printable(text: str) -> str:
+    """``text`` with undecodable bytes shown as U+FFFD, at most 1000 characters."""
+    return text[:1000].encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _bad_csv_records(con: duckdb.DuckDBPyConnection, rejects: str) -> list[BadRecord]:
