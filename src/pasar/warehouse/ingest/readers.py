@@ -19,10 +19,14 @@ import codecs
 import csv
 import datetime as dt
 import io
+import posixpath
 import re
+import zipfile
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+from xml.etree import ElementTree
 
 import duckdb
 import pyarrow as pa
@@ -183,7 +187,9 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> RawFile
     text = text.lstrip("\ufeff")
     delimiter, quote = _sniff_dialect(path, text)
     names = _header(path, text, delimiter, quote)
-    if _has_blank_lines(path):
+    if encoding == "utf-16" or _has_blank_lines(path):
+        # DuckDB's UTF-16 reads a big-endian file as empty and refuses characters beyond the
+        # BMP (emoji); its blank-line check would need the bytes decoded. Python reads all.
         return _read_csv_exact(con, path, table, encoding, delimiter, quote, names)
     columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
     rejects, scans = f"{table}_rejects", f"{table}_scans"
@@ -334,7 +340,7 @@ def _number_rows(
         f"CREATE TABLE {ident(table + '_n')} AS SELECT {file_label} AS _file, "
         f"CAST({row_expr} AS BIGINT) AS _row, "
         + ("t.* EXCLUDE (_rid)" if bad_rows else "*")
-        + f" FROM {source} {join} ORDER BY _row"
+        + f" FROM {source} {join}"
     )
     con.execute(f"DROP TABLE {ident(table)}")
     con.execute(f"ALTER TABLE {ident(table + '_n')} RENAME TO {ident(table)}")
@@ -363,23 +369,119 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> RawFil
     if header_at is None:
         raise InputError("the workbook is empty", file=str(path))
     names = unique_names(cells[header_at])
-    body = cells[header_at + 1 :]
+    unusable = _unusable_cells(path, sheet.name)
+    body: list[list[Any]] = []
+    numbers: list[int] = []
+    bad: list[BadRecord] = []
+    # spreadsheet rows are 1-based and the header takes one
+    for number, row in enumerate(cells[header_at + 1 :], start=header_at + 2):
+        if number in unusable and any(_present(c) for c in row):
+            text = ",".join(_as_text(c) or "" for c in row)[:1000]
+            bad.append(BadRecord(number, unusable[number], text))
+        else:
+            body.append(row)
+            numbers.append(number)
     columns = {
         name: _xlsx_column([r[i] if i < len(r) else None for r in body])
         for i, name in enumerate(names)
     }
-    first_row = header_at + 2  # spreadsheet rows are 1-based and the header takes one
     arrow = pa.table(
         {
             "_file": pa.array([str(path)] * len(body), pa.string()),
-            "_row": pa.array(range(first_row, first_row + len(body)), pa.int64()),
+            "_row": pa.array(numbers, pa.int64()),
             **columns,
         }
     )
     con.register(f"{table}_arrow", arrow)
     con.execute(f"CREATE TABLE {ident(table)} AS SELECT * FROM {ident(table + '_arrow')}")
     con.unregister(f"{table}_arrow")
-    return RawFile(path, table, names, len(body))
+    return RawFile(path, table, names, len(body), bad)
+
+
+def _unusable_cells(path: Path, sheet: str) -> dict[int, str]:
+    """Rows of a sheet holding a cell with no usable value, and why (the first such cell).
+
+    A formula saved without its result (by a program that does not calculate, like openpyxl)
+    or a cell holding an error (``#DIV/0!``) reads as an empty cell: storing the row would lose
+    that value without a word. The sheet XML is parsed only when it has such cells at all.
+    """
+    try:
+        with zipfile.ZipFile(path) as book:
+            member = _sheet_member(book, sheet)
+            if member is None or not _mentions(book, member, _FORMULA_OR_ERROR):
+                return {}
+            with book.open(member) as xml:
+                return _cells_without_value(xml)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, ElementTree.ParseError):
+        return {}  # what calamine could read is read; this check is a refinement
+
+
+_FORMULA_OR_ERROR = re.compile(rb'<(\w+:)?f[\s>/]|\st="e"')
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _sheet_member(book: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member holding the sheet named ``sheet``."""
+    workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+    rid = next(
+        (
+            value
+            for element in workbook.iter()
+            if _local(element.tag) == "sheet" and element.get("name") == sheet
+            for key, value in element.attrib.items()
+            if key.startswith("{") and _local(key) == "id"
+        ),
+        None,
+    )
+    relations = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    target = next(
+        (r.get("Target") for r in relations.iter() if rid and r.get("Id") == rid),
+        None,
+    )
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+
+
+def _mentions(book: zipfile.ZipFile, member: str, pattern: re.Pattern[bytes]) -> bool:
+    tail = b""
+    with book.open(member) as handle:
+        while chunk := handle.read(SAMPLE_BYTES):
+            if pattern.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
+
+
+def _cells_without_value(xml: IO[bytes]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    row_number = 0
+    for event, element in ElementTree.iterparse(xml, events=("start", "end")):
+        tag = _local(element.tag)
+        if event == "start":
+            if tag == "row":
+                row_number = int(element.get("r") or row_number + 1)
+            continue
+        if tag == "row":
+            element.clear()
+        if tag != "c":
+            continue
+        parts = {_local(child.tag): child for child in element}
+        value = parts["v"].text if "v" in parts else None
+        kind = element.get("t", "n")
+        ref = element.get("r") or f"in row {row_number}"
+        if kind == "e":
+            found.setdefault(row_number, f"cell {ref} holds the error {value or ''}".strip())
+        elif "f" in parts and not value and kind not in ("str", "inlineStr"):
+            found.setdefault(
+                row_number,
+                f"cell {ref} holds a formula saved without its result (written by a program "
+                "that does not calculate); open and save the file in a spreadsheet app",
+            )
+    return found
 
 
 def _present(cell: Any) -> bool:
@@ -404,13 +506,25 @@ def _as_datetime(value: dt.date) -> dt.datetime:
     return dt.datetime.combine(value, dt.time())
 
 
+def _number_text(value: float) -> str:
+    """A number cell as text that every parser reads back as the same number.
+
+    Never in exponent form (``1e-05``), and never like an Indonesian thousands group: ``12.345``
+    from a number cell is twelve and a bit, but as text it reads as 12345, so it gets a zero.
+    """
+    if value.is_integer():
+        return str(int(value))
+    text = format(Decimal(repr(value)), "f")
+    return text + "0" if re.fullmatch(r"-?\d{1,3}\.\d{3}", text) else text
+
+
 def _as_text(value: Any) -> str | None:
     if not _present(value):
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        return _number_text(value)
     if isinstance(value, dt.datetime):
         return value.replace(tzinfo=None).isoformat(sep=" ")
     if isinstance(value, dt.date):
@@ -448,9 +562,8 @@ def _drop_blank_rows(con: duckdb.DuckDBPyConnection, raw: RawFile) -> int:
     """Delete rows whose every field is empty (spreadsheet padding); return how many."""
     if not raw.columns:
         return 0
-    blank = " AND ".join(
-        f"NULLIF(trim(CAST({ident(c)} AS VARCHAR)), '') IS NULL" for c in raw.columns
-    )
+    # readers give NULL for an empty field; a row of blanks only is refused later, with reasons
+    blank = " AND ".join(f"{ident(c)} IS NULL" for c in raw.columns)
     deleted = con.execute(f"DELETE FROM {ident(raw.table)} WHERE {blank}").fetchall()
     return int(deleted[0][0]) if deleted else 0
 

@@ -112,7 +112,7 @@ class Validator:
         union = " UNION ALL ".join(survivors)
         self.con.execute(f"CREATE TEMP TABLE {ident('good_' + table)} AS {union}")
         for k in range(len(sources)):
-            self.con.execute(f"DROP TABLE {ident(f'typed_{table}_{k}')}")
+            self._drop_stage(f"{table}_{k}")
         if len(sources) > 1:
             outcome.superseded = self._keep_latest(spec)
         self._references(spec, sources[0], outcome)
@@ -149,7 +149,12 @@ class Validator:
     # -- stages ---------------------------------------------------------------------------------
 
     def _stage(self, spec: Table, source: TableSource, name: str) -> None:
-        """Materialise the raw values, then their typed values, text and error per column."""
+        """Type every column and say why a value is refused, in one pass over the source.
+
+        ``typed_<name>`` holds the typed values, one error column per contract column and
+        ``_ok`` (no column error). The text of a value as read is not stored: the view
+        ``text_<name>`` recomputes it for the few rows that reach the rejects.
+        """
         for column in spec.columns:
             if column.name not in source.fields and column.required and column.default is None:
                 raise InputError(
@@ -185,20 +190,42 @@ class Validator:
             errors.append(f"{error_reason(column, ident(c), _t(c), kind)} AS {_e(c)}")
         raw_refs = ", ".join(ident(c) for c in spec.column_names if c in source.fields)
         self.con.execute(
+            f"CREATE TEMP VIEW {ident('text_' + name)} AS SELECT _file, _row, "
+            f"{', '.join(texts)} FROM {ident('src_' + name)}"
+        )
+        no_error = " AND ".join(f"{_e(c)} IS NULL" for c in spec.column_names)
+        self.con.execute(
             f"""
             CREATE TEMP TABLE {ident("typed_" + name)} AS
             SELECT _file, _row, {", ".join(ident(c) for c in spec.column_names)},
-                   {", ".join(_t(c) for c in spec.column_names)}, {", ".join(errors)}
+                   {", ".join(_e(c) for c in spec.column_names)}, {no_error} AS _ok
             FROM (
-                SELECT _file, _row, {", ".join(_t(c) for c in spec.column_names)},
-                       {", ".join(values)}
-                FROM (SELECT _file, _row{", " + raw_refs if raw_refs else ""},
-                             {", ".join(texts)}
-                      FROM {ident("src_" + name)})
+                SELECT _file, _row, {", ".join(ident(c) for c in spec.column_names)},
+                       {", ".join(errors)}
+                FROM (
+                    SELECT _file, _row, {", ".join(_t(c) for c in spec.column_names)},
+                           {", ".join(values)}
+                    FROM (SELECT _file, _row{", " + raw_refs if raw_refs else ""},
+                                 {", ".join(texts)}
+                          FROM {ident("src_" + name)})
+                )
             )
             """
         )
+
+    def _drop_stage(self, name: str) -> None:
+        self.con.execute(f"DROP VIEW {ident('text_' + name)}")
         self.con.execute(f"DROP VIEW {ident('src_' + name)}")
+        self.con.execute(f"DROP TABLE {ident('typed_' + name)}")
+
+    def _with_text(self, name: str, where: str) -> str:
+        """Typed rows matching ``where`` joined to their values as read (columns ``c!t``)."""
+        typed = ident("typed_" + name)
+        return (
+            f"(SELECT t.*, x.* EXCLUDE (_file, _row) FROM {typed} t JOIN "
+            f"(SELECT * FROM {ident('text_' + name)} WHERE _row IN "
+            f"(SELECT _row FROM {typed} WHERE {where})) x USING (_file, _row) WHERE {where})"
+        )
 
     def _record(self, spec: Table, typed: bool = False) -> str:
         """SQL for the row's values as JSON (as read, or typed after validation)."""
@@ -208,22 +235,19 @@ class Validator:
         return f"CAST(json_object({pairs}) AS VARCHAR)"
 
     def _column_errors(self, spec: Table, source: TableSource, name: str) -> None:
+        bad = self._with_text(name, "NOT _ok")
         parts = [
             f"SELECT {literal(spec.name)}, _file, _row, {literal(source.label(c))}, {literal(c)}, "
             f"left(CAST({_t(c)} AS VARCHAR), {MAX_VALUE}), {_check(_e(c))}, {_e(c)}, "
-            f"{self._record(spec)} "
-            f"FROM {ident('typed_' + name)} WHERE {_e(c)} IS NOT NULL"
+            f"{self._record(spec)} FROM bad WHERE {_e(c)} IS NOT NULL"
             for c in spec.column_names
         ]
-        self.con.execute("INSERT INTO rejects " + " UNION ALL ".join(parts))
-
-    def _clean(self, spec: Table, name: str) -> str:
-        ok = " AND ".join(f"{_e(c)} IS NULL" for c in spec.column_names)
-        return f"(SELECT * FROM {ident('typed_' + name)} WHERE {ok})"
+        self.con.execute(f"INSERT INTO rejects WITH bad AS {bad} " + " UNION ALL ".join(parts))
 
     def _time_order(self, spec: Table, source: TableSource, name: str) -> None:
         for earlier, later in spec.time_order:
             first, then = source.label(earlier), source.label(later)
+            rows = self._with_text(name, f"_ok AND {ident(earlier)} > {ident(later)}")
             self.con.execute(
                 f"""
                 INSERT INTO rejects
@@ -233,27 +257,34 @@ class Validator:
                            || ') is earlier than ' || {literal(first)} || ' ('
                            || CAST({_t(earlier)} AS VARCHAR) || ')',
                        {self._record(spec)}
-                FROM {self._clean(spec, name)}
-                WHERE {ident(earlier)} > {ident(later)}
+                FROM {rows}
                 """
             )
 
     def _duplicates(self, spec: Table, source: TableSource, name: str) -> None:
         key = ", ".join(ident(c) for c in spec.key)
+        typed = ident("typed_" + name)
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE repeated AS SELECT {key} FROM {typed} WHERE _ok "
+            "GROUP BY ALL HAVING count(*) > 1"
+        )
+        if not self._count("repeated"):
+            return
         label = "/".join(source.label(c) for c in spec.key)
         key_text = " || '/' || ".join(f"CAST({_t(c)} AS VARCHAR)" for c in spec.key)
         content = ", ".join(ident(c) for c in spec.column_names)
+        rows = self._with_text(
+            name, f"_ok AND ({key}) IN (SELECT ({key}) FROM repeated)"
+        )
         self.con.execute(
             f"""
             INSERT INTO rejects
-            WITH clean AS {self._clean(spec, name)},
-            repeated AS (SELECT {key} FROM clean GROUP BY ALL HAVING count(*) > 1),
-            counted AS (
+            WITH counted AS (
                 SELECT *, count(*) OVER k AS copies,
                        min(_row) OVER k AS first_row,
                        count(DISTINCT hash({content})) OVER k AS variants,
                        string_agg(CAST(_row AS VARCHAR), ', ' ORDER BY _row) OVER k AS rows
-                FROM clean SEMI JOIN repeated USING ({key})
+                FROM {rows}
                 WINDOW k AS (PARTITION BY {key})
             )
             SELECT {literal(spec.name)}, _file, _row, {literal(label)}, {literal(spec.key[0])},
