@@ -228,7 +228,7 @@ class WarehouseWriter:
         )
         con.execute(
             f"COPY (SELECT {columns} FROM ({select_sql})) TO {literal(path.as_posix())} "
-            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+            "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880)"
         )
         rows = con.execute(
             f"SELECT count(*) FROM read_parquet({literal(path.as_posix())})"

@@ -44,26 +44,29 @@ def merge_table(
         if entry
         else {}
     )
-    if segments:
-        files = "[" + ", ".join(literal(f) for f in segments) + "]"
-        stored = (
-            f"(SELECT *, filename AS _seg FROM read_parquet({files}, filename = true, "
-            "union_by_name = true))"
+    columns = ", ".join(ident(c) for c in stored_columns(table))
+    if not segments:  # a first load: everything is new, written straight from the batch
+        found = dict(con.execute(f"SELECT _stub, count(*) FROM {incoming} GROUP BY 1").fetchall())
+        fresh = writer.write_segment(
+            con, table, f"SELECT {columns} FROM {incoming}", f"{batch_id}-n"
         )
-    else:
-        stored = (
-            "(SELECT "
-            + ", ".join(f"NULL::{duck_type(table, c)} AS {ident(c)}" for c in stored_columns(table))
-            + ", NULL::VARCHAR AS _seg WHERE false)"
-        )
+        writer.replace_segments(table, set(), [fresh] if fresh else [])
+        return TableCounts(inserted=int(found.get(False, 0)), stubs_created=int(found.get(True, 0)))
+    files = "[" + ", ".join(literal(f) for f in segments) + "]"
+    stored = (
+        f"(SELECT *, filename AS _seg FROM read_parquet({files}, filename = true, "
+        "union_by_name = true))"
+    )
+    keys = ", ".join(ident(k) for k in spec.key)
     on = " AND ".join(f"e.{ident(k)} = i.{ident(k)}" for k in spec.key)
     same = " AND ".join(
         f"e.{ident(c)} IS NOT DISTINCT FROM i.{ident(c)}" for c in spec.column_names
     )
+    cmp = ident("cmp_" + table)
     con.execute(
         f"""
-        CREATE TEMP TABLE {ident("cmp_" + table)} AS
-        SELECT i.*, e._seg AS _seg,
+        CREATE TEMP TABLE {cmp} AS
+        SELECT {", ".join("i." + ident(k) for k in spec.key)}, i._stub, e._seg AS _seg,
                CASE WHEN e._seg IS NULL THEN 'insert'
                     WHEN i._stub THEN 'keep'
                     WHEN e._stub THEN 'fill'
@@ -73,8 +76,6 @@ def merge_table(
         """
     )
     counts = _counts(con, table)
-    cmp = ident("cmp_" + table)
-    keys = ", ".join(ident(k) for k in spec.key)
     dropped = ident("drop_" + table)
     con.execute(
         f"CREATE TEMP TABLE {dropped} AS SELECT {keys}, _seg FROM {cmp} "
@@ -83,7 +84,6 @@ def merge_table(
     if spec.whole_by and has_rows:
         counts.removed = _drop_missing_children(con, table, stored, spec.whole_by, dropped)
     affected = [str(r[0]) for r in con.execute(f"SELECT DISTINCT _seg FROM {dropped}").fetchall()]
-    columns = ", ".join(ident(c) for c in stored_columns(table))
     key_match = " AND ".join(f"d.{ident(k)} = s.{ident(k)}" for k in spec.key)
     added: list[Segment] = []
     for n, path in enumerate(affected):
@@ -99,8 +99,9 @@ def merge_table(
     fresh = writer.write_segment(
         con,
         table,
-        f"SELECT {columns} FROM {ident('cmp_' + table)} "
-        "WHERE _action IN ('insert', 'update', 'fill')",
+        f"SELECT {', '.join('i.' + ident(c) for c in stored_columns(table))} FROM {incoming} i "
+        f"SEMI JOIN (SELECT {keys} FROM {cmp} WHERE _action IN ('insert', 'update', 'fill')) c "
+        f"USING ({keys})",
         f"{batch_id}-n",
     )
     if fresh:

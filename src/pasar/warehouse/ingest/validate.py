@@ -110,12 +110,21 @@ class Validator:
                 f"ON r.file = t._file AND r.row = t._row"
             )
         union = " UNION ALL ".join(survivors)
-        self.con.execute(f"CREATE TEMP TABLE {ident('good_' + table)} AS {union}")
-        for k in range(len(sources)):
-            self._drop_stage(f"{table}_{k}")
-        if len(sources) > 1:
+        good = ident("good_" + table)
+        if len(sources) == 1:
+            # a view, not a copy: rows refused later (references) drop out of it by themselves
+            self.con.execute(f"CREATE TEMP VIEW {good} AS {union}")
+            self._references(spec, sources[0], outcome)
+        else:
+            self.con.execute(f"CREATE TEMP TABLE {good} AS {union}")
+            for k in range(len(sources)):
+                self._drop_stage(f"{table}_{k}")
             outcome.superseded = self._keep_latest(spec)
-        self._references(spec, sources[0], outcome)
+            self._references(spec, sources[0], outcome)
+            self.con.execute(
+                f"DELETE FROM {good} g WHERE EXISTS (SELECT 1 FROM rejects r WHERE "
+                f"r.table = {literal(table)} AND r.file = g._file AND r.row = g._row)"
+            )
         outcome.rows = self._count(f"good_{table}")
         self.validated.add(table)
         return outcome
@@ -273,9 +282,7 @@ class Validator:
         label = "/".join(source.label(c) for c in spec.key)
         key_text = " || '/' || ".join(f"CAST({_t(c)} AS VARCHAR)" for c in spec.key)
         content = ", ".join(ident(c) for c in spec.column_names)
-        rows = self._with_text(
-            name, f"_ok AND ({key}) IN (SELECT ({key}) FROM repeated)"
-        )
+        rows = self._with_text(name, f"_ok AND ({key}) IN (SELECT ({key}) FROM repeated)")
         self.con.execute(
             f"""
             INSERT INTO rejects
@@ -339,10 +346,6 @@ class Validator:
                        {self._record(spec, typed=True)}
                 FROM ({missing})
                 """
-            )
-            self.con.execute(
-                f"DELETE FROM {good} g WHERE g.{ident(column.name)} IS NOT NULL AND NOT EXISTS "
-                f"(SELECT 1 FROM ({known}) x WHERE x.k = g.{ident(column.name)})"
             )
 
     # -- helpers --------------------------------------------------------------------------------
