@@ -151,8 +151,11 @@ def typed_value(column: Column, text: str, kind: RawKind, opts: ParseOptions, ra
     if kind != "text" and kind not in readable[column.type]:
         return typed_value(column, f"CAST({raw} AS VARCHAR)", "text", opts)
     if column.type == "string":
-        if column.enum:
-            return f"regexp_replace(lower({text}), '[\\s-]+', '_', 'g')"
+        if column.enum:  # most values are already right; only the others are normalised
+            return (
+                f"CASE WHEN {text} IN {_tuple(column.enum)} THEN {text} "
+                f"ELSE regexp_replace(lower({text}), '[\\s-]+', '_', 'g') END"
+            )
         return text
     if column.type == "timestamp":
         if kind == "timestamptz":
@@ -240,9 +243,20 @@ def _timestamp_from_text(text: str, opts: ParseOptions) -> str:
             f"coalesce(CASE WHEN regexp_full_match({text}, {literal(_ISO_LOCAL)}) "
             f"THEN TRY_CAST({text} AS TIMESTAMP) END, {naive})"
         )
+    # "YYYY-MM-DD", "YYYY-MM-DD HH:MM" and "YYYY-MM-DD HH:MM:SS" (most values) are cast at
+    # once; the checks are on single characters, much cheaper than a regular expression
+    plain_iso = (
+        f"substr({text}, 5, 1) = '-' AND substr({text}, 8, 1) = '-' AND ("
+        f"strlen({text}) = 10 OR (substr({text}, 11, 1) IN (' ', 'T') AND "
+        f"substr({text}, 14, 1) = ':' AND (strlen({text}) = 16 OR "
+        f"(strlen({text}) = 19 AND substr({text}, 17, 1) = ':'))))"
+    )
+    if not any(f.startswith("%Y-%m-%d") for f in opts.time_formats):
+        plain_iso = "false"
     # the shortest text with an offset is "YYYY-MM-DD HH:MMZ"; most values skip the regex
     return (
-        f"CASE WHEN length({text}) > 16 AND regexp_full_match({text}, {literal(_ISO_OFFSET)}) "
+        f"CASE WHEN {plain_iso} THEN timezone({zone}, TRY_CAST({text} AS TIMESTAMP)) "
+        f"WHEN length({text}) > 16 AND regexp_full_match({text}, {literal(_ISO_OFFSET)}) "
         f"THEN TRY_CAST({text} AS TIMESTAMPTZ) "
         f"ELSE timezone({zone}, {naive}) END"
     )
@@ -262,7 +276,12 @@ def _money_from_text(text: str, opts: ParseOptions) -> str:
         preferred, other = (as_id, as_en) if opts.prefer == "id" else (as_en, as_id)
         is_preferred, is_other = (is_id, is_en) if opts.prefer == "id" else (is_en, is_id)
         chosen = f"CASE WHEN {is_preferred} THEN {preferred} WHEN {is_other} THEN {other} END"
-    return f"TRY_CAST({chosen} AS DECIMAL(18,2))"
+    # a plain number (no separators, at most cents) reads the same in every style: cast it
+    plain = r"-?\d+" if opts.number_style == "id" else r"-?\d+(\.\d{1,2})?"
+    return (
+        f"CASE WHEN regexp_full_match({text}, {literal(plain)}) "
+        f"THEN TRY_CAST({text} AS DECIMAL(18,2)) ELSE TRY_CAST({chosen} AS DECIMAL(18,2)) END"
+    )
 
 
 def _tuple(values: tuple[str, ...]) -> str:
