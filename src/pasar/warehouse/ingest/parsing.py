@@ -48,8 +48,6 @@ _ISO_OFFSET = _ISO_TIME + r"(Z| UTC|[+-]\d{2}(:?\d{2})?)"  # not a date alone: "
 _CURRENCY_PREFIX = r"^(?i:rp\.?|idr|rm|myr|r\$|us\$|\$|usd)\s*"
 _EN = r"-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?"
 _ID = r"-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?"
-_EDGE = r"^[\s\x{00A0}\x{FEFF}]|[\s\x{00A0}\x{FEFF}]$"
-_BLANKS = "' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(65279)"  # incl. no-break space
 _TRUE = ("true", "t", "yes", "y", "1", "ya", "benar")
 _FALSE = ("false", "f", "no", "n", "0", "tidak", "salah")
 
@@ -114,12 +112,8 @@ def raw_kind(duck_type: str) -> RawKind:
 def text_value(raw: str, kind: RawKind, column: Column) -> str:
     """The value as read, for checks and rejects: trimmed text (NULL when empty) for text
     sources, the typed value itself otherwise; with the column's default when it has one."""
-    if kind == "text":
-        # trimming is costly; only values that start or end with a blank need it
-        text = (
-            f"CASE WHEN {raw} = '' THEN NULL WHEN regexp_matches({raw}, {literal(_EDGE)}) "
-            f"THEN NULLIF(trim({raw}, {_BLANKS}), '') ELSE {raw} END"
-        )
+    if kind == "text":  # readers trim blanks and give NULL for empty values
+        text = f"NULLIF({raw}, '')"
     elif column.type == "string" and kind == "number":
         text = (
             f"CASE WHEN {raw} = trunc({raw}) AND abs({raw}) < 1e15 "

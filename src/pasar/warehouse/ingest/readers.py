@@ -29,12 +29,16 @@ from typing import IO, Any
 from xml.etree import ElementTree
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from pasar.kit.errors import InputError
-from pasar.kit.sqltext import ident, literal
 
 SAMPLE_BYTES = 1 << 20
+_BLANKS = " \t\r\n\u00a0\ufeff"  # trimmed around every text value
 MAX_LINE_BYTES = 8 << 20
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
 
@@ -94,8 +98,6 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> RawFile
             f"unknown file type {path.suffix!r} (expected .csv, .tsv, .txt, .xlsx or .parquet)",
             file=str(path),
         )
-    if kind != "parquet":  # blank rows are an artefact of text files and spreadsheets
-        raw.blank_rows = _drop_blank_rows(con, raw)
     raw.rows -= raw.blank_rows
     return raw
 
@@ -191,26 +193,60 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> RawFile
         # DuckDB's UTF-16 reads a big-endian file as empty and refuses characters beyond the
         # BMP (emoji); its blank-line check would need the bytes decoded. Python reads all.
         return _read_csv_exact(con, path, table, encoding, delimiter, quote, names)
-    columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
-    rejects, scans = f"{table}_rejects", f"{table}_scans"
+    arrow = _read_csv_arrow(path, encoding, delimiter, quote, names)
+    if arrow is None:  # something the fast reader cannot number exactly: read it record by record
+        return _read_csv_exact(con, path, table, encoding, delimiter, quote, names)
+    numbers = pa.array(np.arange(2, arrow.num_rows + 2, dtype=np.int64))
+    blanks = _publish(con, table, path, numbers, arrow)
+    return RawFile(path, table, names, arrow.num_rows, blank_rows=blanks)
+
+
+def _read_csv_arrow(
+    path: Path, encoding: str, delimiter: str, quote: str, names: list[str]
+) -> pa.Table | None:
+    """The whole file as text columns with Arrow's parallel reader, or ``None`` when a record
+    cannot be split (its number would be unknown) — the careful reader then takes over."""
+    invalid: list[object] = []
+
+    def refuse(row: object) -> str:
+        invalid.append(row)
+        return "skip"
+
     try:
-        con.execute(
-            f"""
-            CREATE TABLE {ident(table)} AS
-            SELECT * FROM read_csv({literal(path.as_posix())}, auto_detect = false,
-                header = true, delim = {literal(delimiter)}, quote = {literal(quote)},
-                escape = {literal(quote)}, columns = {columns}, encoding = {literal(encoding)},
-                store_rejects = true, rejects_table = {literal(rejects)},
-                rejects_scan = {literal(scans)}, strict_mode = true,
-                max_line_size = {MAX_LINE_BYTES}, parallel = true)
-            """
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                column_names=names,
+                skip_rows=1,
+                encoding="utf8" if encoding == "utf-8" else encoding,
+                block_size=1 << 24,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                quote_char=quote,
+                double_quote=True,
+                newlines_in_values=True,
+                invalid_row_handler=refuse,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in names},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
         )
-    except duckdb.Error as exc:
-        raise InputError(f"not a readable CSV file: {_first_line(exc)}", file=str(path)) from exc
-    bad = _bad_csv_records(con, rejects)
-    rows = con.execute(f"SELECT count(*) FROM {ident(table)}").fetchall()[0][0]
-    _number_rows(con, table, path, [b.row for b in bad])
-    return RawFile(path, table, names, int(rows), bad)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, ValueError):
+        return None
+    return None if invalid else table
+
+
+def _all_null(table: pa.Table) -> pa.ChunkedArray:
+    """True where every column of the row is null (an empty record)."""
+    masks = [pc.is_null(column) for column in table.columns]
+    result = masks[0]
+    for mask in masks[1:]:
+        result = pc.and_(result, mask)
+    return result
 
 
 def _has_blank_lines(path: Path) -> bool:
@@ -282,19 +318,10 @@ def _read_csv_exact(
             for i, value in enumerate(record):
                 columns[i].append(value if value != "" else None)
     arrow = pa.table(
-        {
-            "_file": pa.array([str(path)] * len(numbers), pa.string()),
-            "_row": pa.array(numbers, pa.int64()),
-            **{
-                name: pa.array(values, pa.string())
-                for name, values in zip(names, columns, strict=True)
-            },
-        }
+        {name: pa.array(values, pa.string()) for name, values in zip(names, columns, strict=True)}
     )
-    con.register(f"{table}_arrow", arrow)
-    con.execute(f"CREATE TABLE {ident(table)} AS SELECT * FROM {ident(table + '_arrow')}")
-    con.unregister(f"{table}_arrow")
-    return RawFile(path, table, names, len(numbers), bad)
+    blanks = _publish(con, table, path, pa.array(numbers, pa.int64()), arrow)
+    return RawFile(path, table, names, len(numbers), bad, blank_rows=blanks)
 
 
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes the decoder could not read (surrogateescape)
@@ -303,47 +330,6 @@ _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes the decoder could not read
 def _printable(text: str) -> str:
     """``text`` with undecodable bytes shown as U+FFFD, at most 1000 characters."""
     return text[:1000].encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def _bad_csv_records(con: duckdb.DuckDBPyConnection, rejects: str) -> list[BadRecord]:
-    found = con.execute(
-        f"SELECT line, any_value(error_type ORDER BY column_idx), any_value(csv_line), "
-        f"any_value(error_message) FROM {ident(rejects)} GROUP BY line ORDER BY line"
-    ).fetchall()
-    return [
-        BadRecord(int(line), _CSV_ERRORS.get(str(kind), str(message)), str(text or ""))
-        for line, kind, text, message in found
-    ]
-
-
-def _number_rows(
-    con: duckdb.DuckDBPyConnection, table: str, path: Path, bad_rows: list[int]
-) -> None:
-    """Add ``_file`` and ``_row``: the record number, counting the header as row 1.
-
-    Good records keep file order in the table; a record the parser refused leaves a gap, so
-    good record ``r`` (0-based) is row ``r + 2`` plus the number of refused records before it.
-    """
-    file_label = literal(str(path))
-    if not bad_rows:
-        row_expr = "rowid + 2"
-        source = ident(table)
-        join = ""
-    else:
-        gaps = ", ".join(f"({row - 2 - i}, {i + 1})" for i, row in enumerate(sorted(bad_rows)))
-        con.execute(f"CREATE TEMP TABLE {ident(table + '_gaps')}(good_before BIGINT, k BIGINT)")
-        con.execute(f"INSERT INTO {ident(table + '_gaps')} VALUES {gaps}")
-        source = f"(SELECT rowid AS _rid, * FROM {ident(table)}) t"
-        join = f"ASOF LEFT JOIN {ident(table + '_gaps')} g ON t._rid >= g.good_before"
-        row_expr = "t._rid + 2 + coalesce(g.k, 0)"
-    con.execute(
-        f"CREATE TABLE {ident(table + '_n')} AS SELECT {file_label} AS _file, "
-        f"CAST({row_expr} AS BIGINT) AS _row, "
-        + ("t.* EXCLUDE (_rid)" if bad_rows else "*")
-        + f" FROM {source} {join}"
-    )
-    con.execute(f"DROP TABLE {ident(table)}")
-    con.execute(f"ALTER TABLE {ident(table + '_n')} RENAME TO {ident(table)}")
 
 
 # -- XLSX --------------------------------------------------------------------------------------
@@ -385,17 +371,8 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> RawFil
         name: _xlsx_column([r[i] if i < len(r) else None for r in body])
         for i, name in enumerate(names)
     }
-    arrow = pa.table(
-        {
-            "_file": pa.array([str(path)] * len(body), pa.string()),
-            "_row": pa.array(numbers, pa.int64()),
-            **columns,
-        }
-    )
-    con.register(f"{table}_arrow", arrow)
-    con.execute(f"CREATE TABLE {ident(table)} AS SELECT * FROM {ident(table + '_arrow')}")
-    con.unregister(f"{table}_arrow")
-    return RawFile(path, table, names, len(body), bad)
+    blanks = _publish(con, table, path, pa.array(numbers, pa.int64()), pa.table(columns))
+    return RawFile(path, table, names, len(body), bad, blank_rows=blanks)
 
 
 def _unusable_cells(path: Path, sheet: str) -> dict[int, str]:
@@ -539,33 +516,50 @@ def _as_text(value: Any) -> str | None:
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> RawFile:
     try:
-        con.execute(
-            f"CREATE TABLE {ident(table)} AS SELECT {literal(str(path))} AS _file, "
-            f"CAST(file_row_number + 1 AS BIGINT) AS _row, * EXCLUDE (file_row_number) "
-            f"FROM read_parquet({literal(path.as_posix())}, file_row_number = true)"
-        )
-    except duckdb.Error as exc:
+        arrow = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
         raise InputError(
             f"not a readable Parquet file: {_first_line(exc)}", file=str(path)
         ) from exc
-    names = [d[0] for d in con.execute(f"SELECT * FROM {ident(table)} LIMIT 0").description or []][
-        2:
-    ]
-    rows = con.execute(f"SELECT count(*) FROM {ident(table)}").fetchall()[0][0]
-    return RawFile(path, table, names, int(rows))
+    names = unique_names(arrow.column_names)
+    arrow = arrow.rename_columns(names)
+    numbers = pa.array(np.arange(1, arrow.num_rows + 1, dtype=np.int64))
+    blanks = _publish(con, table, path, numbers, arrow)
+    return RawFile(path, table, names, arrow.num_rows, blank_rows=blanks)
 
 
 # -- shared ------------------------------------------------------------------------------------
 
 
-def _drop_blank_rows(con: duckdb.DuckDBPyConnection, raw: RawFile) -> int:
-    """Delete rows whose every field is empty (spreadsheet padding); return how many."""
-    if not raw.columns:
-        return 0
-    # readers give NULL for an empty field; a row of blanks only is refused later, with reasons
-    blank = " AND ".join(f"{ident(c)} IS NULL" for c in raw.columns)
-    deleted = con.execute(f"DELETE FROM {ident(raw.table)} WHERE {blank}").fetchall()
-    return int(deleted[0][0]) if deleted else 0
+def _publish(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    path: Path,
+    numbers: pa.Array,
+    arrow: pa.Table,
+) -> int:
+    """Register ``arrow`` as ``table`` (no copy) with ``_file`` and ``_row``; return blank rows.
+
+    Every reader hands over text the same way: blanks around a value (spaces, tabs, no-break
+    spaces) are trimmed and an empty value is NULL. A row with nothing in it is dropped and
+    counted; it carries no data to lose.
+    """
+    columns = [_clean_text(c) if pa.types.is_string(c.type) else c for c in arrow.columns]
+    arrow = pa.table(columns, names=arrow.column_names)
+    blank = _all_null(arrow) if arrow.num_columns else None
+    blanks = int(pc.sum(blank).as_py() or 0) if blank is not None and arrow.num_rows else 0
+    arrow = arrow.add_column(0, "_row", numbers).add_column(
+        0, "_file", pa.repeat(pa.scalar(str(path)), arrow.num_rows)
+    )
+    if blanks and blank is not None:
+        arrow = arrow.filter(pc.invert(blank))
+    con.register(table, arrow)
+    return blanks
+
+
+def _clean_text(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    trimmed = pc.utf8_trim(column, characters=_BLANKS)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
 
 def _first_line(exc: BaseException) -> str:
