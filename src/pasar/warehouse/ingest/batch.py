@@ -118,7 +118,7 @@ def ingest(
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.execute(f"SET temp_directory = {literal(scratch.as_posix())}")
-        con.execute("SET preserve_insertion_order = true")
+        con.execute("SET preserve_insertion_order = false")  # rows carry their numbers
         with warehouse.writer() as writer:
             raws = []
             for n, path in enumerate(discovery.files):
