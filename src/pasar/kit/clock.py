@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _frozen: datetime | None = None
 
@@ -32,3 +33,19 @@ def frozen_at(moment: datetime) -> Iterator[None]:
         yield
     finally:
         _frozen = previous
+
+
+def known_zone(name: str) -> str:
+    """``name`` if it is an IANA time zone, else ``ValueError`` with an example of one.
+
+    Example:
+        >>> known_zone("Asia/Jakarta")
+        'Asia/Jakarta'
+    """
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown time zone {name!r} (use an IANA name like Asia/Jakarta)"
+        ) from exc
+    return name

@@ -14,26 +14,18 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pasar.kit.clock import known_zone
 from pasar.kit.errors import InputError
 from pasar.warehouse.contract import CONTRACT
 from pasar.warehouse.ingest.parsing import NumberStyle, check_time_format
 
 
 def _zone(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(
-            f"unknown time zone {value!r} (use an IANA name like Asia/Jakarta)"
-        ) from exc
-    return value
+    return None if value is None else known_zone(value)
 
 
 def _formats(value: str | list[str] | None) -> list[str] | None:

@@ -69,13 +69,12 @@ import duckdb
 
 from pasar.kit.errors import InputError
 from pasar.kit.sqltext import ident, literal
-from pasar.warehouse.connectors.base import ConnectorOptions, Plan, find_column, require_column
+from pasar.warehouse.connectors.base import find_column, require_column
 from pasar.warehouse.connectors.sku_lines import (
     SkuLineConnector,
     SkuLines,
     key_sql,
     labels_sql,
-    seller_of,
     value_map,
 )
 from pasar.warehouse.ingest.parsing import ParseOptions
@@ -166,19 +165,6 @@ class ShopeeConnector(SkuLineConnector):
 
     name = "shopee"
     export = "Shopee"
-
-    def plan(
-        self, con: duckdb.DuckDBPyConnection, raws: list[RawFile], options: ConnectorOptions
-    ) -> Plan:
-        """An ``orders`` and an ``order_items`` source per export file."""
-        seller = seller_of(options, self.export)
-        parse = self.parse_options(options)
-        plan = Plan()
-        for raw in raws:
-            orders, items = self._sources(con, raw, seller, parse)
-            plan.add(orders, raw)
-            plan.add(items, raw)
-        return plan
 
     def _sources(
         self, con: duckdb.DuckDBPyConnection, raw: RawFile, seller: str, parse: ParseOptions

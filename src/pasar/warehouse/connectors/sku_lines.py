@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import re
+from abc import abstractmethod
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from pasar.warehouse.connectors.base import (
     Connector,
     ConnectorOptions,
     Discovery,
+    Plan,
 )
 from pasar.warehouse.contract import Column
 from pasar.warehouse.ingest.parsing import (
@@ -33,6 +35,7 @@ from pasar.warehouse.ingest.parsing import (
     typed_value,
 )
 from pasar.warehouse.ingest.readers import RawFile
+from pasar.warehouse.ingest.sources import TableSource
 
 _EDGE_BLANKS = r"^[\s\x{00A0}\x{FEFF}]+|[\s\x{00A0}\x{FEFF}]+$"
 _AMOUNT = Column("amount", "money")
@@ -189,3 +192,22 @@ class SkuLineConnector(Connector):
         """Refuse to start without ``--seller``, then find the files as usual."""
         seller_of(options, self.export)
         return super().discover(paths, options)
+
+    def plan(
+        self, con: duckdb.DuckDBPyConnection, raws: list[RawFile], options: ConnectorOptions
+    ) -> Plan:
+        """An ``orders`` and an ``order_items`` source per export file."""
+        seller = seller_of(options, self.export)
+        parse = self.parse_options(options)
+        plan = Plan()
+        for raw in raws:
+            orders, items = self._sources(con, raw, seller, parse)
+            plan.add(orders, raw)
+            plan.add(items, raw)
+        return plan
+
+    @abstractmethod
+    def _sources(
+        self, con: duckdb.DuckDBPyConnection, raw: RawFile, seller: str, parse: ParseOptions
+    ) -> tuple[TableSource, TableSource]:
+        """The ``orders`` and ``order_items`` sources of one export file."""

@@ -68,7 +68,6 @@ import duckdb
 from pasar.kit.sqltext import ident, literal
 from pasar.warehouse.connectors.base import (
     ConnectorOptions,
-    Plan,
     find_column,
     require_column,
 )
@@ -77,7 +76,6 @@ from pasar.warehouse.connectors.sku_lines import (
     SkuLines,
     key_sql,
     labels_sql,
-    seller_of,
     value_map,
 )
 from pasar.warehouse.ingest.parsing import (
@@ -154,19 +152,6 @@ class TikTokShopConnector(SkuLineConnector):
     def parse_options(self, options: ConnectorOptions) -> ParseOptions:
         """WIB and Indonesian-first amounts by default; US and Indonesian time formats."""
         return replace(super().parse_options(options), time_formats=TIME_FORMATS)
-
-    def plan(
-        self, con: duckdb.DuckDBPyConnection, raws: list[RawFile], options: ConnectorOptions
-    ) -> Plan:
-        """An ``orders`` and an ``order_items`` source per export file."""
-        seller = seller_of(options, self.export)
-        parse = self.parse_options(options)
-        plan = Plan()
-        for raw in raws:
-            orders, items = self._sources(con, raw, seller, parse)
-            plan.add(orders, raw)
-            plan.add(items, raw)
-        return plan
 
     def _sources(
         self, con: duckdb.DuckDBPyConnection, raw: RawFile, seller: str, parse: ParseOptions
