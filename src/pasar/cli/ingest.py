@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from pasar.cli.output import console
@@ -58,7 +59,9 @@ def ingest_command(
     )
     try:
         with console.status("Ingesting…") as status:
-            report = ingest(request, get_settings(), lambda m: status.update(f"Ingesting: {m}"))
+            report = ingest(
+                request, get_settings(), lambda m: status.update(f"Ingesting: {escape(m)}")
+            )
     except RejectRateExceededError as exc:
         print_report(exc.report)
         raise
@@ -74,13 +77,17 @@ def print_report(report: BatchReport) -> None:
         )
         return
     for path, why in report.skipped:
-        console.print(f"[dim]skipped {path}: {why}[/]")
+        console.print(f"[dim]skipped {escape(str(path))}: {escape(why)}[/]")
     files = Table(title=f"Batch {report.batch_id} ({report.status})", title_justify="left")
     for name in ("file", "tables", "rows", "refused", "blank"):
         files.add_column(name, justify="left" if name in ("file", "tables") else "right")
     for f in report.files:
         files.add_row(
-            f.path, ", ".join(f.tables), f"{f.rows_read:,}", f"{f.rejected:,}", f"{f.blank:,}"
+            escape(f.path),
+            ", ".join(f.tables),
+            f"{f.rows_read:,}",
+            f"{f.rejected:,}",
+            f"{f.blank:,}",
         )
     console.print(files)
     if report.tables:
@@ -118,12 +125,12 @@ def print_report(report: BatchReport) -> None:
         for name in ("table", "column", "problem", "rows", "example"):
             reasons.add_column(name, justify="right" if name == "rows" else "left")
         for r in report.reasons:
-            reasons.add_row(r.table, r.column, r.check, f"{r.rows:,}", r.example)
+            reasons.add_row(r.table, escape(r.column), r.check, f"{r.rows:,}", escape(r.example))
         console.print(reasons)
         console.print(
             f"{report.rejected_rows:,} of {report.rows_read:,} rows refused "
             f"({report.reject_rate:.2%}); every one is in "
-            + " and ".join(str(p) for p in report.rejects_files)
+            + " and ".join(escape(str(p)) for p in report.rejects_files)
         )
     else:
         console.print(f"All {report.rows_read:,} rows accepted.")

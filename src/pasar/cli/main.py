@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from rich.markup import escape
 
 from pasar import __version__
 from pasar.cli import db, warehouse
@@ -61,13 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     except PasarError as exc:
         if debug:
             raise
-        errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2
     except Exception as exc:
         if debug:
             raise
         errors.print(
-            f"[bold red]error:[/] {type(exc).__name__}: {exc} (run with --debug for details)",
+            f"[bold red]error:[/] {type(exc).__name__}: {escape(str(exc))} "
+            "(run with --debug for details)",
             highlight=False,
             soft_wrap=True,
         )

@@ -158,6 +158,7 @@ CONTRACT: dict[str, Table] = {
                 ("created_at", "paid_at"),
                 ("created_at", "shipped_at"),
                 ("shipped_at", "delivered_at"),
+                ("created_at", "delivered_at"),
                 ("delivered_at", "returned_at"),
                 ("created_at", "cancelled_at"),
             ),
