@@ -193,6 +193,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> RawFile
         # DuckDB's UTF-16 reads a big-endian file as empty and refuses characters beyond the
         # BMP (emoji); its blank-line check would need the bytes decoded. Python reads all.
         return _read_csv_exact(con, path, table, encoding, delimiter, quote, names)
+    if not _quotes_are_regular(path, delimiter, quote):
+        return _read_csv_exact(con, path, table, encoding, delimiter, quote, names)
     arrow = _read_csv_arrow(path, encoding, delimiter, quote, names)
     if arrow is None:  # something the fast reader cannot number exactly: read it record by record
         return _read_csv_exact(con, path, table, encoding, delimiter, quote, names)
@@ -247,6 +249,36 @@ def _all_null(table: pa.Table) -> pa.ChunkedArray:
     for mask in masks[1:]:
         result = pc.and_(result, mask)
     return result
+
+
+def _quotes_are_regular(path: Path, delimiter: str, quote: str) -> bool:
+    """Whether every quote of the file opens a field, closes one, or is doubled inside one.
+
+    Arrow's reader forgives the rest: it stores ``"abc"x`` as ``abcx`` and lets an unterminated
+    quote run to the end of the file, swallowing the rows after it into one value. Such files
+    go to the careful reader, which refuses exactly the broken records. Quotes toggle between
+    inside and outside a field, so the n-th quote opens when n is even (it must follow a
+    delimiter, a line end or a closing quote) and closes when n is odd (it must precede one).
+    Bytes suffice: delimiter, quote and line ends are ASCII in UTF-8 and Latin-1 alike.
+    """
+    q = ord(quote)
+    around = np.zeros(256, dtype=bool)  # what may stand before an opening quote, after a closing
+    around[[q, ord(delimiter), ord("\r"), ord("\n")]] = True
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    start = 3 if data[:3].tobytes() == codecs.BOM_UTF8 else 0
+    seen = 0
+    for begin in range(start, data.size, _SCAN_BYTES):
+        at = np.flatnonzero(data[begin : begin + _SCAN_BYTES] == q) + begin
+        opening, closing = (at[0::2], at[1::2]) if seen % 2 == 0 else (at[1::2], at[0::2])
+        before = around[data[np.maximum(opening - 1, 0)]] | (opening == start)
+        after = around[data[np.minimum(closing + 1, data.size - 1)]] | (closing + 1 == data.size)
+        if not (before.all() and after.all()):
+            return False
+        seen += at.size
+    return seen % 2 == 0
+
+
+_SCAN_BYTES = 64 << 20
 
 
 def _has_blank_lines(path: Path) -> bool:
