@@ -46,8 +46,8 @@ _ISO_TIME = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"
 _ISO_LOCAL = r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?"
 _ISO_OFFSET = _ISO_TIME + r"(Z| UTC|[+-]\d{2}(:?\d{2})?)"  # not a date alone: "-02" is no offset
 _CURRENCY_PREFIX = r"^(?i:rp\.?|idr|rm|myr|r\$|us\$|\$|usd)\s*"
-_EN_CENTS = r"-?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?"
-_ID_CENTS = r"-?(\d{1,3}(\.\d{3})+|\d+)(,\d{1,2})?"
+_EN = r"-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?"
+_ID = r"-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?"
 _TRUE = ("true", "t", "yes", "y", "1", "ya", "benar")
 _FALSE = ("false", "f", "no", "n", "0", "tidak", "salah")
 
@@ -260,9 +260,8 @@ def _money_from_text(text: str, opts: ParseOptions) -> str:
     amount = f"regexp_replace({text}, {literal(_CURRENCY_PREFIX)}, '')"
     as_en = f"replace({amount}, ',', '')"
     as_id = f"replace(replace({amount}, '.', ''), ',', '.')"
-    # money has at most two decimals: a reading that gives more is not the one meant
-    is_en = f"regexp_full_match({amount}, {literal(_EN_CENTS)})"
-    is_id = f"regexp_full_match({amount}, {literal(_ID_CENTS)})"
+    is_en = f"regexp_full_match({amount}, {literal(_EN)})"
+    is_id = f"regexp_full_match({amount}, {literal(_ID)})"
     if opts.number_style == "en":
         chosen = f"CASE WHEN {is_en} THEN {as_en} END"
     elif opts.number_style == "id":
