@@ -576,9 +576,10 @@ def _publish(
     spaces) are trimmed and an empty value is NULL. A row with nothing in it is dropped and
     counted; it carries no data to lose.
     """
+    # blank means nothing at all: a row of spaces is not blank, it is refused with reasons
+    blank = _all_null(arrow) if arrow.num_columns else None
     columns = [_clean_text(c) if pa.types.is_string(c.type) else c for c in arrow.columns]
     arrow = pa.table(columns, names=arrow.column_names)
-    blank = _all_null(arrow) if arrow.num_columns else None
     blanks = int(pc.sum(blank).as_py() or 0) if blank is not None and arrow.num_rows else 0
     arrow = arrow.add_column(0, "_row", numbers).add_column(
         0, "_file", pa.repeat(pa.scalar(str(path)), arrow.num_rows)
