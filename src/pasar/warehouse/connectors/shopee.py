@@ -73,9 +73,7 @@ from pasar.warehouse.connectors.base import find_column, require_column
 from pasar.warehouse.connectors.sku_lines import (
     SkuLineConnector,
     SkuLines,
-    key_sql,
-    labels_sql,
-    value_map,
+    status_columns,
 )
 from pasar.warehouse.ingest.parsing import ParseOptions
 from pasar.warehouse.ingest.readers import RawFile
@@ -243,32 +241,22 @@ class ShopeeConnector(SkuLineConnector):
         return (
             TableSource(
                 "orders",
-                sql.orders(lines, firsts, self._status(found["return_status"])),
+                sql.orders(
+                    lines,
+                    firsts,
+                    status_columns(
+                        STATUSES,
+                        found["return_status"],
+                        "return_status",
+                        RETURN_GRANTED,
+                        RETURN_NOT_GRANTED,
+                    ),
+                ),
                 order_fields,
                 parse,
             ),
             TableSource("order_items", SkuLines.items(lines), item_fields, parse),
         )
-
-    @staticmethod
-    def _status(return_status: str | None) -> list[dict[str, str]]:
-        """Columns ``_mapped`` (Order Status mapped) and ``_status`` (with the return status)."""
-        mapped = {"_mapped": value_map(ident("status"), STATUSES)}
-        if return_status is None:
-            return [mapped, {"_status": "_mapped"}]
-        returns = ident("return_status")
-        key = key_sql(returns)
-        return [
-            mapped,
-            {
-                "_status": "CASE WHEN _mapped IS DISTINCT FROM 'delivered' "
-                f"OR {returns} IS NULL THEN _mapped "
-                f"WHEN {key} IN {labels_sql(RETURN_GRANTED)} THEN 'returned' "
-                f"WHEN {key} IN {labels_sql(RETURN_NOT_GRANTED)} THEN _mapped "
-                f"ELSE {ident('status')} || {literal(' with ' + return_status + ' ')} "
-                f"|| {returns} END"
-            },
-        ]
 
 
 def _require(raw: RawFile, labels: tuple[str, ...]) -> str:

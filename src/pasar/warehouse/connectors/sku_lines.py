@@ -92,6 +92,37 @@ def seller_of(options: ConnectorOptions, export: str) -> str:
     return seller
 
 
+def status_columns(
+    statuses: Mapping[str, Iterable[str]],
+    return_column: str | None,
+    returns: str,
+    returned: Iterable[str],
+    unchanged: Iterable[str],
+) -> list[dict[str, str]]:
+    """Columns ``_mapped`` (the order status mapped) and ``_status`` (with the return labels).
+
+    Over a relation with ``status`` and, in column ``returns``, the values of the file's
+    ``return_column``: a delivered order whose return label is in ``returned`` is ``returned``;
+    a label in ``unchanged`` leaves it delivered; any other label makes the status unknown, so
+    the order is refused with both labels in the rejects.
+    """
+    mapped = {"_mapped": value_map(ident("status"), statuses)}
+    if return_column is None:
+        return [mapped, {"_status": "_mapped"}]
+    label = ident(returns)
+    key = key_sql(label)
+    return [
+        mapped,
+        {
+            "_status": "CASE WHEN _mapped IS DISTINCT FROM 'delivered' "
+            f"OR {label} IS NULL THEN _mapped "
+            f"WHEN {key} IN {labels_sql(returned)} THEN 'returned' "
+            f"WHEN {key} IN {labels_sql(unchanged)} THEN _mapped "
+            f"ELSE {ident('status')} || {literal(' with ' + return_column + ' ')} || {label} END"
+        },
+    ]
+
+
 class SkuLines:
     """SQL over one export file with one row per SKU line: cleaned, typed and summed values.
 

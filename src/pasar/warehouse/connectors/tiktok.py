@@ -74,8 +74,7 @@ from pasar.warehouse.connectors.base import (
 from pasar.warehouse.connectors.sku_lines import (
     SkuLineConnector,
     SkuLines,
-    key_sql,
-    labels_sql,
+    status_columns,
     value_map,
 )
 from pasar.warehouse.ingest.parsing import (
@@ -241,29 +240,19 @@ class TikTokShopConnector(SkuLineConnector):
         }
         return (
             TableSource(
-                "orders", sql.orders(lines, firsts, self._status(return_type)), order_fields, parse
+                "orders",
+                sql.orders(
+                    lines,
+                    firsts,
+                    status_columns(
+                        STATUSES, return_type, "return_type", RETURN_TYPES, CANCEL_TYPES
+                    ),
+                ),
+                order_fields,
+                parse,
             ),
             TableSource("order_items", SkuLines.items(lines), item_fields, parse),
         )
-
-    @staticmethod
-    def _status(return_type: str | None) -> list[dict[str, str]]:
-        """Columns ``_mapped`` (Order Status mapped) and ``_status`` (with the return type)."""
-        mapped = {"_mapped": value_map(ident("status"), STATUSES)}
-        if return_type is None:
-            return [mapped, {"_status": "_mapped"}]
-        kind = ident("return_type")
-        key = key_sql(kind)
-        return [
-            mapped,
-            {
-                "_status": "CASE WHEN _mapped IS DISTINCT FROM 'delivered' "
-                f"OR {kind} IS NULL THEN _mapped "
-                f"WHEN {key} IN {labels_sql(RETURN_TYPES)} THEN 'returned' "
-                f"WHEN {key} IN {labels_sql(CANCEL_TYPES)} THEN _mapped "
-                f"ELSE {ident('status')} || {literal(' with ' + return_type + ' ')} || {kind} END"
-            },
-        ]
 
     @staticmethod
     def _relation(con: duckdb.DuckDBPyConnection, sql: SkuLines, order_id: str) -> str:
