@@ -189,11 +189,12 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> RawFile
     text = text.lstrip("\ufeff")
     delimiter, quote = _sniff_dialect(path, text)
     names = _header(path, text, delimiter, quote)
-    if encoding == "utf-16" or _has_blank_lines(path):
-        # DuckDB's UTF-16 reads a big-endian file as empty and refuses characters beyond the
-        # BMP (emoji); its blank-line check would need the bytes decoded. Python reads all.
-        return _read_csv_exact(con, path, table, encoding, delimiter, quote, names)
-    if not _quotes_are_regular(path, delimiter, quote):
+    # the byte scans for blank lines and quotes assume an ASCII-compatible encoding (not UTF-16)
+    if (
+        encoding == "utf-16"
+        or _has_blank_lines(path)
+        or not _quotes_are_regular(path, delimiter, quote)
+    ):
         return _read_csv_exact(con, path, table, encoding, delimiter, quote, names)
     arrow = _read_csv_arrow(path, encoding, delimiter, quote, names)
     if arrow is None:  # something the fast reader cannot number exactly: read it record by record
@@ -282,7 +283,8 @@ _SCAN_BYTES = 64 << 20
 
 
 def _has_blank_lines(path: Path) -> bool:
-    """Whether the file has an empty line, which DuckDB's reader skips without counting."""
+    """Whether the file has an empty line, which Arrow's reader skips without counting (the
+    row numbers after it would be off by one), so the careful reader must take the file."""
     tail = b""
     with path.open("rb") as handle:
         while chunk := handle.read(SAMPLE_BYTES):
@@ -302,11 +304,12 @@ def _read_csv_exact(
     quote: str,
     names: list[str],
 ) -> RawFile:
-    """The careful reader for files with empty lines: Python's csv module, record by record.
+    """The careful reader (UTF-16, empty lines, irregular quotes, records Arrow cannot split):
+    Python's csv module, record by record, numbering every record exactly.
 
-    It refuses what DuckDB's reader refuses, record by record, and reads on after each: a
-    record the parser cannot split, bytes invalid in the encoding, a wrong field count. Like
-    DuckDB's reader it accepts surplus fields that are all empty (a trailing delimiter).
+    It refuses one record at a time and reads on after each: a record the parser cannot split,
+    bytes invalid in the encoding, a wrong field count. Surplus fields that are all empty (a
+    trailing delimiter) are accepted, as Arrow's reader would.
     """
     width = len(names)
     columns: list[list[str | None]] = [[] for _ in names]
