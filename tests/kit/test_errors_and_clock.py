@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from pasar.kit.clock import frozen_at, now
+from pasar.kit.clock import fixed_offset, frozen_at, now
 from pasar.kit.errors import ConflictError, InputError, NotFoundError
 
 
@@ -32,3 +32,14 @@ def test_frozen_clock_returns_utc_and_restores() -> None:
 def test_frozen_clock_needs_an_aware_time() -> None:
     with pytest.raises(ValueError, match="timezone-aware"), frozen_at(datetime(2026, 1, 1)):
         pass
+
+
+def test_fixed_offset_only_for_zones_that_never_change_offset() -> None:
+    assert fixed_offset("Asia/Jakarta") == timedelta(hours=7)  # WIB
+    assert fixed_offset("Asia/Makassar") == timedelta(hours=8)  # WITA
+    assert fixed_offset("Asia/Jayapura") == timedelta(hours=9)  # WIT
+    assert fixed_offset("Europe/Amsterdam") is None  # daylight saving
+    assert fixed_offset("Asia/Singapore", 1970, 2000) is None  # moved from +07:30 in 1982
+    assert fixed_offset("Asia/Singapore", 1990, 2100) == timedelta(hours=8)
+    with pytest.raises(ValueError, match="unknown time zone"):
+        fixed_offset("Mars/Olympus")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pasar.kit.sqltext import literal
@@ -117,6 +118,28 @@ def test_times_without_offset_are_wib_and_stored_in_utc(text: str, utc: datetime
 def test_source_time_zone_is_configurable() -> None:
     value, _ = read(CREATED, "2026-10-31 14:05:00", ParseOptions(timezone="Asia/Makassar"))
     assert value == datetime(2026, 10, 31, 6, 5, tzinfo=UTC)  # WITA is UTC+8
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    moment=st.datetimes(min_value=datetime(1990, 1, 2), max_value=datetime(2099, 12, 30)),
+    zone=st.sampled_from(
+        ["Asia/Jakarta", "Asia/Jayapura", "Europe/Amsterdam", "America/Sao_Paulo"]
+    ),
+)
+def test_local_times_convert_like_zoneinfo_in_fixed_and_daylight_saving_zones(
+    moment: datetime, zone: str
+) -> None:
+    """Fixed-offset zones convert by subtraction, others by a zone lookup: both agree with
+    Python's zoneinfo (away from the ambiguous hour when clocks go back)."""
+    wall = moment.replace(microsecond=0)
+    local = wall.replace(tzinfo=ZoneInfo(zone))
+    assume(local.utcoffset() == local.replace(fold=1).utcoffset())  # not in a DST overlap
+    assume(local.astimezone(UTC).astimezone(ZoneInfo(zone)).replace(tzinfo=None) == wall)  # gap
+    text = moment.strftime("%Y-%m-%d %H:%M:%S")
+    value, error = read(CREATED, text, ParseOptions(timezone=zone))
+    assert error is None
+    assert value == local.astimezone(UTC)
 
 
 @pytest.mark.parametrize(
