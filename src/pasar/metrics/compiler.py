@@ -1,0 +1,489 @@
+"""Metrics to SQL, built as a SQLGlot tree and written in the engine's dialect.
+
+One query computes any set of metrics grouped by an entity (a snapshot) or by dimensions (a
+query), as of one date or for a series of periods. Leaves that share a dataset and time column
+are computed in one scan with ``FILTER`` clauses, one per window; the groups are then joined on
+their keys and the metric expressions evaluated over them.
+
+Example:
+    >>> import datetime as dt
+    >>> from pasar.metrics.catalog import load_catalog
+    >>> c = Compiler(load_catalog(), "duckdb", "Asia/Jakarta")
+    >>> sql = c.snapshot("seller", dt.date(2026, 10, 31), ["orders_7d"]).sql("duckdb")
+    >>> "GROUP BY" in sql and "2026-10-30 17:00:00+00:00" in sql
+    True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlglot import exp
+
+from pasar.kit.errors import ValidationError
+from pasar.kit.issues import did_you_mean
+from pasar.metrics.catalog import Catalog
+from pasar.metrics.dialects import Dialect, dialect_for
+from pasar.metrics.expressions import ExpressionError, parse_expression, render
+from pasar.metrics.plan import ALL_HISTORY, AS_OF_TIME, Leaf, Plan, Span, grain_start
+from pasar.metrics.spec import Dataset, Grain, Join
+from pasar.warehouse.contract import CONTRACT
+
+FRAME = "__f"  # alias of the periods table of a series query
+
+
+@dataclass(frozen=True)
+class Period:
+    """One row of a result over time: values as of ``as_of``; windowless metrics count the days
+    from ``start`` (``None``: all history) to ``as_of``. ``label`` names it in the output."""
+
+    label: dt.date
+    start: dt.date | None
+    as_of: dt.date
+
+
+def periods(start: dt.date, end: dt.date, grain: Grain) -> list[Period]:
+    """The buckets of ``grain`` from ``start`` to ``end`` (both included), each labelled by its
+    first day and computed as of its last day (or ``end`` for the last, unfinished one)."""
+    if end < start:
+        raise ValidationError(f"--to {end} is before --from {start}")
+    found: list[Period] = []
+    day = grain_start(start, grain)
+    while day <= end:
+        nxt = _next(day, grain)
+        found.append(Period(day, max(day, start), min(nxt - dt.timedelta(days=1), end)))
+        day = nxt
+    return found
+
+
+def _next(day: dt.date, grain: Grain) -> dt.date:
+    if grain == "day":
+        return day + dt.timedelta(days=1)
+    if grain == "week":
+        return day + dt.timedelta(days=7)
+    months = {"month": 1, "quarter": 3, "year": 12}[grain]
+    total = day.year * 12 + day.month - 1 + months
+    return dt.date(total // 12, total % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Leaves computed in one scan: same dataset, same time column."""
+
+    dataset: Dataset
+    time: str
+    leaves: tuple[Leaf, ...]
+
+    @property
+    def alias(self) -> str:
+        return f"g_{self.dataset.name}_{self.time}"
+
+
+class Compiler:
+    """Builds metric SQL for one catalog, engine dialect and marketplace time zone."""
+
+    def __init__(self, catalog: Catalog, dialect: str | Dialect, zone: str) -> None:
+        self.catalog = catalog
+        self.dialect = dialect if isinstance(dialect, Dialect) else dialect_for(dialect, zone)
+        self.zone = ZoneInfo(zone)
+
+    # -- public -------------------------------------------------------------------------------
+
+    def snapshot(
+        self, entity: str, as_of: dt.date, metrics: Sequence[str] | None = None
+    ) -> exp.Select:
+        """Every metric of ``entity`` (or those named) as of the end of local day ``as_of``:
+        one row per subject, with the key, ``as_of`` and one column per metric."""
+        spec = self.catalog.entity(entity)
+        names = (
+            list(metrics) if metrics else [m.name for m in self.catalog.snapshot_metrics(entity)]
+        )
+        for name in names:
+            if entity not in self.catalog.metric(name).entities:
+                raise ValidationError(f"metric {name} is not defined for {entity}")
+        keys = [spec.key] if spec.key else []
+        period = Period(as_of, None, as_of)
+        subjects = None
+        if spec.table and spec.key:  # every subject, those without any rows too
+            subjects = (
+                exp.select(exp.column(spec.key).as_("__k0"))
+                .distinct()
+                .from_(spec.table)
+                .where(exp.column(spec.key).is_(exp.null()).not_())
+            )
+        select = self._select(
+            names, keys, lambda ds: _entity_key(ds, entity), [period], None, subjects
+        )
+        columns = (
+            [exp.column("__k0").as_(spec.key)]
+            if spec.key
+            else [exp.Literal.string("all").as_("marketplace")]
+        )
+        columns.append(self.dialect.date(as_of).as_("as_of"))
+        columns += [exp.column(n) for n in names]
+        return (
+            exp.select(*columns)
+            .from_(select.subquery("s"))
+            .order_by(*([exp.column(spec.key)] if spec.key else []))
+        )
+
+    def query(
+        self,
+        metrics: Sequence[str],
+        by: Sequence[str] = (),
+        *,
+        as_of: dt.date | None = None,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        grain: Grain | None = None,
+        where: str | None = None,
+    ) -> exp.Select:
+        """Metrics grouped by dimensions (or entity keys), as of a date, over a range, or per
+        period of ``grain`` in a range. Windowed metrics are their value as of the period's last
+        day; windowless ones aggregate the period's days."""
+        if not metrics:
+            raise ValidationError("name at least one metric")
+        for name in metrics:
+            self.catalog.metric(name)
+        if grain is not None:
+            if start is None or end is None:
+                raise ValidationError("--grain needs --from and --to")
+            frames = periods(start, end, grain)
+        elif start is not None or end is not None:
+            if start is None or end is None:
+                raise ValidationError("give both --from and --to (or --as-of)")
+            if end < start:
+                raise ValidationError(f"--to {end} is before --from {start}")
+            frames = [Period(start, start, end)]
+        else:
+            if as_of is None:
+                raise ValidationError("give --as-of, or --from and --to")
+            frames = [Period(as_of, None, as_of)]
+        names = [_by_name(b) for b in by]
+        select = self._select(
+            list(metrics), names, lambda ds: self._dimensions(ds, by), frames, where
+        )
+        columns: list[exp.Expression] = []
+        if grain is not None:
+            columns.append(exp.column("__period").as_("period"))
+        columns += [exp.column(f"__k{i}").as_(n) for i, n in enumerate(names)]
+        columns += [exp.column(m) for m in metrics]
+        order = (["__period"] if grain is not None else []) + [f"__k{i}" for i in range(len(names))]
+        inner = select.subquery("s")
+        result = exp.select(*columns).from_(inner)
+        return result.order_by(*[exp.column(o, table="s") for o in order]) if order else result
+
+    def leaves_sql(
+        self, leaves: Sequence[Leaf], entity: str, days: Sequence[dt.date]
+    ) -> exp.Select:
+        """Daily partial results of decomposable ``leaves`` per subject of ``entity``: one row
+        per subject and local day (a rollup), for ``days``."""
+        raise_unless = [leaf.column for leaf in leaves if not leaf.decomposable]
+        if raise_unless:
+            raise ValidationError(f"not decomposable by day: {', '.join(raise_unless)}")
+        groups = self._groups(list(leaves))
+        if len(groups) != 1:
+            raise ValidationError("a rollup is one dataset and one time column")
+        group = groups[0]
+        key = _entity_key(group.dataset, entity)
+        relation = self._relation(group, where=None, extra=key)
+        time = exp.column(group.time)
+        local_day = self.dialect.local_date(time)
+        start, end = min(days), max(days)
+        low = self._midnight(start)
+        high = self._midnight(end + dt.timedelta(days=1))
+        condition = exp.and_(exp.GTE(this=time, expression=low), exp.LT(this=time, expression=high))
+        keys = [k.as_(f"__k{i}") for i, k in enumerate(key)]
+        parts = []
+        for leaf in leaves:
+            for column, agg in _partials(leaf, self.dialect):
+                filt = render(leaf.filter, self.dialect) if leaf.filter is not None else None
+                parts.append(_filtered(agg, filt).as_(column))
+        return (
+            exp.select(*keys, local_day.as_("day"), *parts)
+            .from_(relation.subquery("r"))
+            .where(condition)
+            .group_by(*[exp.column(f"__k{i}") for i in range(len(key))], exp.column("day"))
+        )
+
+    # -- building blocks ----------------------------------------------------------------------
+
+    def _select(
+        self,
+        metrics: list[str],
+        key_names: list[str],
+        keys_of: object,
+        frames: list[Period],
+        where: str | None,
+        subjects: exp.Select | None = None,
+    ) -> exp.Select:
+        plan = Plan(self.catalog)
+        values = {name: plan.value(name) for name in metrics}
+        groups = self._groups(list(plan.leaves.values()))
+        series = len(frames) > 1
+        join_keys = [f"__k{i}" for i in range(len(key_names))] + (["__period"] if series else [])
+        ctes: list[tuple[str, exp.Select]] = []
+        for group in groups:
+            key_exprs = keys_of(group.dataset)  # type: ignore[operator]
+            ctes.append((group.alias, self._group_select(group, key_exprs, frames, where)))
+        select = self._join_groups([alias for alias, _ in ctes], join_keys, subjects)
+        select = select.select(*[v.as_(n) for n, v in values.items()], append=True)
+        for alias, cte in ctes:
+            select = select.with_(alias, as_=cte)
+        if series:
+            frames_table = self._frames_table(frames, plan)
+            select = select.with_(FRAME, as_=frames_table)
+        return select
+
+    def _join_groups(
+        self, aliases: list[str], keys: list[str], subjects: exp.Select | None
+    ) -> exp.Select:
+        """The groups side by side, one row per subject (and period)."""
+        if not keys:  # one row per group (the marketplace, no period): a cross join
+            select = exp.select().from_(aliases[0])
+            for alias in aliases[1:]:
+                select = select.join(alias, join_type="cross")
+            return select
+        if subjects is None:  # the subjects seen in any group
+            union: exp.Expression = exp.select(*keys).from_(aliases[0])
+            for alias in aliases[1:]:
+                union = exp.union(union, exp.select(*keys).from_(alias), distinct=True)
+            subjects = exp.select("*").from_(union.subquery("u"))
+        select = exp.select(*[exp.column(k, table="__subjects") for k in keys]).from_(
+            subjects.subquery("__subjects")
+        )
+        for alias in aliases:
+            select = select.join(alias, using=keys, join_type="left")
+        return select
+
+    def _groups(self, leaves: list[Leaf]) -> list[_Group]:
+        grouped: dict[tuple[str, str, bool], list[Leaf]] = {}
+        for leaf in leaves:
+            bounded = leaf.span not in (ALL_HISTORY,) and leaf.span.to_date is None
+            grouped.setdefault((leaf.dataset, leaf.time, bounded), []).append(leaf)
+        return [
+            _Group(self.catalog.datasets[ds], time, tuple(sorted(items, key=lambda x: x.column)))
+            for (ds, time, _), items in sorted(grouped.items())
+        ]
+
+    def _group_select(
+        self,
+        group: _Group,
+        keys: tuple[exp.Expression, ...],
+        frames: list[Period],
+        where: str | None,
+    ) -> exp.Select:
+        series = len(frames) > 1
+        time = exp.column(group.time)
+        relation = self._relation(group, where, extra=keys)
+        if series:
+            end: exp.Expression = exp.column("end_ts", table=FRAME)
+            start_of = lambda span: (  # noqa: E731
+                None
+                if span.start(frames[0].as_of, dt.date.min) is None and not span.period
+                else exp.column(f"s_{span.label}", table=FRAME)
+            )
+        else:
+            frame = frames[0]
+            end = self._midnight(frame.as_of + dt.timedelta(days=1))
+            start_of = lambda span: (  # noqa: E731
+                None if (d := span.start(frame.as_of, frame.start)) is None else self._midnight(d)
+            )
+        starts = {leaf.span: start_of(leaf.span) for leaf in group.leaves}
+        lower = None if any(s is None for s in starts.values()) else _earliest(starts, series)
+        source = relation.subquery("r")
+        conditions: list[exp.Expression] = [exp.LT(this=time, expression=end)]
+        if lower is not None:
+            conditions.append(exp.GTE(this=time, expression=lower))
+        as_of_time = end
+        parts = []
+        for leaf in group.leaves:
+            leaf_start = starts[leaf.span]
+            checks = []
+            if leaf_start is not None and (series or leaf_start != lower):
+                checks.append(exp.GTE(this=time.copy(), expression=leaf_start.copy()))
+            if leaf.filter is not None:
+                checks.append(
+                    exp.Paren(this=render(leaf.filter, self.dialect, {AS_OF_TIME: as_of_time}))
+                )
+            aggregate = _aggregate(leaf, self.dialect, as_of_time)
+            condition = exp.and_(*checks) if checks else None
+            parts.append(_filtered(aggregate, condition).as_(leaf.column))
+        key_columns = [k.as_(f"__k{i}") for i, k in enumerate(keys)]
+        select = exp.select(*key_columns, *parts)
+        if series:
+            select = select.select(exp.column("period", table=FRAME).as_("__period"), append=True)
+            on = exp.and_(*conditions)
+            select = select.from_(source).join(exp.to_table(FRAME), on=on, join_type="inner")
+        else:
+            select = select.from_(source).where(exp.and_(*conditions))
+        group_by = [exp.column(f"__k{i}") for i in range(len(keys))]
+        if series:
+            group_by.append(exp.column("__period"))
+        if keys:
+            nulls = [k.copy().is_(exp.null()).not_() for k in keys]
+            select = (
+                select.where(exp.and_(*nulls), append=True)
+                if not series
+                else select.where(exp.and_(*nulls))
+            )
+        return select.group_by(*group_by) if group_by else select
+
+    def _relation(
+        self, group: _Group, where: str | None, extra: Sequence[exp.Expression] = ()
+    ) -> exp.Select:
+        """The dataset's rows with the joined columns the group needs."""
+        dataset = group.dataset
+        needed = {group.time}
+        for leaf in group.leaves:
+            needed |= leaf.columns_read()
+        for expression in extra:
+            needed |= {c.name for c in expression.find_all(exp.Column)}
+        condition = None
+        if where:
+            columns = self.catalog.columns(dataset.name)
+            dims = {d.name: d for d in dataset.dimensions}
+            try:
+                tree = parse_expression(where, {*columns, *dims}, what="--where")
+            except ExpressionError as exc:
+                raise ValidationError(f"{exc} (dataset {dataset.name})", field="where") from exc
+            condition = render(
+                tree,
+                self.dialect,
+                {n: parse_expression(d.sql, columns) for n, d in dims.items() if d.expr},
+            )
+            needed |= {c.name for c in condition.find_all(exp.Column)}
+        select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("t")))
+        select = select.from_(exp.to_table(dataset.table).as_("t"))
+        for index, join in enumerate(dataset.joins):
+            wanted = [n for n in join.columns if n in needed]
+            if wanted:
+                select = self._join(select, join, wanted, f"j{index}")
+        if condition is not None:
+            select = exp.select("*").from_(select.subquery("w")).where(condition)
+        return select
+
+    def _join(self, select: exp.Select, join: Join, wanted: list[str], alias: str) -> exp.Select:
+        """``select`` with the ``wanted`` columns of ``join``: one row per key, never more."""
+        table_columns = CONTRACT[join.table].column_names
+        trees = {
+            n: parse_expression(join.columns[n], table_columns, aggregates=True) for n in wanted
+        }
+        keys = [exp.column(k) for k in join.key]
+        inner = exp.select(*keys, *[render(t, self.dialect).as_(n) for n, t in trees.items()])
+        inner = inner.from_(join.table)
+        if any(t.find(exp.AggFunc) for t in trees.values()):
+            inner = inner.group_by(*[k.copy() for k in keys])
+        on = exp.and_(*[exp.column(k, table="t").eq(exp.column(k, table=alias)) for k in join.key])
+        select = select.join(inner.subquery(alias), on=on, join_type="left")
+        return select.select(*[exp.column(n, table=alias) for n in wanted], append=True)
+
+    def _dimensions(self, dataset: Dataset, by: Sequence[str]) -> tuple[exp.Expression, ...]:
+        columns = self.catalog.columns(dataset.name)
+        dims = {d.name: d for d in dataset.dimensions}
+        found: list[exp.Expression] = []
+        for name in by:
+            if name in dims:
+                found.append(render(parse_expression(dims[name].sql, columns), self.dialect))
+            elif dataset.entities.get(name):
+                found.append(exp.column(str(dataset.entities[name])))
+            elif name in columns:
+                found.append(exp.column(name))
+            else:
+                hint = did_you_mean(name, [*dims, *dataset.entities, *columns])
+                raise ValidationError(
+                    f"dataset {dataset.name} has no dimension {name!r}{hint}",
+                    field="by",
+                )
+        return tuple(found)
+
+    def _frames_table(self, frames: list[Period], plan: Plan) -> exp.Select:
+        spans = sorted({leaf.span for leaf in plan.leaves.values()})
+        rows = []
+        for frame in frames:
+            values = [
+                self.dialect.date(frame.label).as_("period"),
+                self._midnight(frame.as_of + dt.timedelta(days=1)).as_("end_ts"),
+            ]
+            for span in spans:
+                start = span.start(frame.as_of, frame.start)
+                values.append(
+                    (
+                        self._midnight(start)
+                        if start
+                        else self.dialect.timestamp(dt.datetime(1900, 1, 1, tzinfo=dt.UTC))
+                    ).as_(f"s_{span.label}")
+                )
+            rows.append(exp.select(*values))
+        union: exp.Expression = rows[0]
+        for row in rows[1:]:
+            union = exp.union(union, row, distinct=False)
+        return exp.select("*").from_(
+            exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("p")))
+        )
+
+    def _midnight(self, day: dt.date) -> exp.Expression:
+        """The instant local ``day`` begins, as a literal."""
+        return self.dialect.timestamp(dt.datetime.combine(day, dt.time(), tzinfo=self.zone))
+
+
+def _by_name(by: str) -> str:
+    return by
+
+
+def _entity_key(dataset: Dataset, entity: str) -> tuple[exp.Expression, ...]:
+    if entity not in dataset.entities:
+        raise ValidationError(f"dataset {dataset.name} cannot be grouped by {entity}")
+    key = dataset.entities[entity]
+    return (exp.column(key),) if key else ()
+
+
+def _earliest(starts: dict[Span, exp.Expression | None], series: bool) -> exp.Expression | None:
+    if series:
+        # each period has its own starts; the widest span bounds the join
+        widest = max(starts, key=_width)
+        return starts[widest]
+    literals = [s for s in starts.values() if s is not None]
+    return min(literals, key=lambda e: e.sql()) if literals else None
+
+
+def _width(span: Span) -> int:
+    if span.days is not None:
+        return span.days
+    return 400 if span.to_date else 1 if span.period else 10**9
+
+
+def _aggregate(leaf: Leaf, dialect: Dialect, as_of_time: exp.Expression) -> exp.Expression:
+    value = render(leaf.expr, dialect, {AS_OF_TIME: as_of_time}) if leaf.expr is not None else None
+    if leaf.agg == "count":
+        return exp.Count(this=value if value is not None else exp.Star())
+    assert value is not None
+    if leaf.agg == "count_distinct":
+        return dialect.count_distinct(value)
+    if leaf.agg in ("median", "percentile"):
+        return dialect.percentile(value, float(leaf.percentile or 0.5))
+    cls = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[leaf.agg]
+    if leaf.agg == "avg":
+        return exp.Avg(this=dialect.double(value))
+    return cls(this=value)
+
+
+def _partials(leaf: Leaf, dialect: Dialect) -> list[tuple[str, exp.Expression]]:
+    """The daily partial aggregates that combine into ``leaf`` over any window."""
+    if leaf.agg == "avg":
+        value = render(leaf.expr, dialect) if leaf.expr is not None else None
+        assert value is not None
+        return [
+            (f"{leaf.column}__sum", exp.Sum(this=dialect.double(value))),
+            (f"{leaf.column}__n", exp.Count(this=value.copy())),
+        ]
+    return [(leaf.column, _aggregate(leaf, dialect, exp.null()))]
+
+
+def _filtered(aggregate: exp.Expression, condition: exp.Expression | None) -> exp.Expression:
+    if condition is None:
+        return aggregate
+    return exp.Filter(this=aggregate, expression=exp.Where(this=condition))
