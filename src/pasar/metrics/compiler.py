@@ -75,11 +75,12 @@ class _Group:
 
     dataset: Dataset
     time: str
+    bounded: bool  # every leaf has a first day (the scan can skip older rows)
     leaves: tuple[Leaf, ...]
 
     @property
     def alias(self) -> str:
-        return f"g_{self.dataset.name}_{self.time}"
+        return f"g_{self.dataset.name}_{self.time}{'' if self.bounded else '_all'}"
 
 
 class Compiler:
@@ -124,11 +125,8 @@ class Compiler:
         )
         columns.append(self.dialect.date(as_of).as_("as_of"))
         columns += [exp.column(n) for n in names]
-        return (
-            exp.select(*columns)
-            .from_(select.subquery("s"))
-            .order_by(*([exp.column(spec.key)] if spec.key else []))
-        )
+        result = exp.select(*columns).from_(select.subquery("s"))
+        return result.order_by(exp.column(spec.key)) if spec.key else result
 
     def query(
         self,
@@ -162,7 +160,7 @@ class Compiler:
             if as_of is None:
                 raise ValidationError("give --as-of, or --from and --to")
             frames = [Period(as_of, None, as_of)]
-        names = [_by_name(b) for b in by]
+        names = list(by)
         select = self._select(
             list(metrics), names, lambda ds: self._dimensions(ds, by), frames, where
         )
@@ -231,11 +229,10 @@ class Compiler:
             ctes.append((group.alias, self._group_select(group, key_exprs, frames, where)))
         select = self._join_groups([alias for alias, _ in ctes], join_keys, subjects)
         select = select.select(*[v.as_(n) for n, v in values.items()], append=True)
+        if series:  # before the groups that join it
+            select = select.with_(FRAME, as_=self._frames_table(frames, plan))
         for alias, cte in ctes:
             select = select.with_(alias, as_=cte)
-        if series:
-            frames_table = self._frames_table(frames, plan)
-            select = select.with_(FRAME, as_=frames_table)
         return select
 
     def _join_groups(
@@ -265,8 +262,13 @@ class Compiler:
             bounded = leaf.span not in (ALL_HISTORY,) and leaf.span.to_date is None
             grouped.setdefault((leaf.dataset, leaf.time, bounded), []).append(leaf)
         return [
-            _Group(self.catalog.datasets[ds], time, tuple(sorted(items, key=lambda x: x.column)))
-            for (ds, time, _), items in sorted(grouped.items())
+            _Group(
+                self.catalog.datasets[ds],
+                time,
+                bounded,
+                tuple(sorted(items, key=lambda x: x.column)),
+            )
+            for (ds, time, bounded), items in sorted(grouped.items())
         ]
 
     def _group_select(
@@ -388,8 +390,13 @@ class Compiler:
         for name in by:
             if name in dims:
                 found.append(render(parse_expression(dims[name].sql, columns), self.dialect))
-            elif dataset.entities.get(name):
-                found.append(exp.column(str(dataset.entities[name])))
+            elif name in dataset.entities:
+                key = dataset.entities[name]
+                if key is None:
+                    raise ValidationError(
+                        f"{name} is the whole marketplace: leave it out of --by", field="by"
+                    )
+                found.append(exp.column(key))
             elif name in columns:
                 found.append(exp.column(name))
             else:
@@ -401,7 +408,7 @@ class Compiler:
         return tuple(found)
 
     def _frames_table(self, frames: list[Period], plan: Plan) -> exp.Select:
-        spans = sorted({leaf.span for leaf in plan.leaves.values()})
+        spans = sorted({leaf.span for leaf in plan.leaves.values()}, key=lambda s: s.label)
         rows = []
         for frame in frames:
             values = [
@@ -428,10 +435,6 @@ class Compiler:
     def _midnight(self, day: dt.date) -> exp.Expression:
         """The instant local ``day`` begins, as a literal."""
         return self.dialect.timestamp(dt.datetime.combine(day, dt.time(), tzinfo=self.zone))
-
-
-def _by_name(by: str) -> str:
-    return by
 
 
 def _entity_key(dataset: Dataset, entity: str) -> tuple[exp.Expression, ...]:

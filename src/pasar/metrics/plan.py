@@ -28,7 +28,7 @@ DECOMPOSABLE = ("count", "sum", "min", "max", "avg")
 ZERO_WHEN_EMPTY = ("count", "count_distinct", "sum")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Span:
     """The days a leaf aggregates, relative to the as-of date.
 
@@ -145,7 +145,8 @@ class Plan:
             volume = self._volume(metric, span, default=lambda: denominator)
             return _at_least(ratio, volume, metric)
         tree = parse_expression(str(metric.expr), self.catalog.metrics, what="expr")
-        values = {ref: exp.Paren(this=self.value(ref, span)) for ref in _refs(tree)}
+        # parts as DOUBLE: a formula over money must not take each engine's decimal rules
+        values = {ref: exp.cast(self.value(ref, span), "DOUBLE") for ref in _refs(tree)}
         derived = tree.transform(
             lambda n: values[n.name].copy() if isinstance(n, exp.Column) else n
         )

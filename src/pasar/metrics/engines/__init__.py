@@ -1,0 +1,1 @@
+"""Engines that run compiled metric SQL: DuckDB (default) and Spark (scale-out)."""
