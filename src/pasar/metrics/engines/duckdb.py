@@ -16,4 +16,4 @@ def connect(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
 
 def run(con: duckdb.DuckDBPyConnection, select: exp.Expression) -> pa.Table:
     """The result of ``select`` (a compiled metric query) as an Arrow table."""
-    return con.execute(select.sql(dialect="duckdb")).to_arrow_table()
+    return con.sql(select.sql(dialect="duckdb")).to_arrow_table()
