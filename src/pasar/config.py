@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Jakarta", description="Zone in which times are shown.")
     currency: str = Field(default="IDR", description="ISO 4217 code of the marketplace currency.")
     locale: Literal["en", "id"] = Field(default="en", description="Language of explanations.")
+    catalog_path: str = Field(
+        default="",
+        description="Extra metric catalog directories, separated by ':' (after the shipped one).",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -60,6 +64,11 @@ class Settings(BaseSettings):
     def rejects_dir(self) -> Path:
         """Rows refused by ingestion land here with their reasons."""
         return self.home / "rejects"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        """Metric snapshots, one Parquet file per entity and date."""
+        return self.home / "snapshots"
 
     @property
     def zone(self) -> ZoneInfo:

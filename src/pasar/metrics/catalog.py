@@ -101,12 +101,12 @@ class Catalog:
 def dataset_columns(dataset: Dataset) -> dict[str, str]:
     """The columns a dataset's expressions may use: its table's, then joined ones."""
     table = CONTRACT.get(dataset.table)
-    columns = {c.name: c.type for c in table.columns} if table else {}
+    columns: dict[str, str] = {c.name: str(c.type) for c in table.columns} if table else {}
     for join in dataset.joins:
         joined = CONTRACT.get(join.table)
         for name, text in join.columns.items():
             source = joined.columns if joined else ()
-            types = {c.name: c.type for c in source}
+            types: dict[str, str] = {c.name: str(c.type) for c in source}
             columns[name] = types.get(text.strip(), _aggregate_type(text, types))
     return columns
 

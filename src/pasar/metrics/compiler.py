@@ -28,11 +28,12 @@ from pasar.kit.issues import did_you_mean
 from pasar.metrics.catalog import Catalog
 from pasar.metrics.dialects import Dialect, dialect_for
 from pasar.metrics.expressions import ExpressionError, parse_expression, render
-from pasar.metrics.plan import ALL_HISTORY, AS_OF_TIME, Leaf, Plan, Span, grain_start
-from pasar.metrics.spec import Dataset, Grain, Join
+from pasar.metrics.plan import ALL_HISTORY, Leaf, Plan, Span, grain_start
+from pasar.metrics.spec import AS_OF_TIME, Dataset, Grain, Join
 from pasar.warehouse.contract import CONTRACT
 
 FRAME = "__f"  # alias of the periods table of a series query
+_DAWN = dt.date(1900, 1, 1)  # before any data: the start of "all history"
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class Compiler:
         select = self._select(
             list(metrics), names, lambda ds: self._dimensions(ds, by), frames, where
         )
-        columns: list[exp.Expression] = []
+        columns: list[exp.Expr] = []
         if grain is not None:
             columns.append(exp.column("__period").as_("period"))
         columns += [exp.column(f"__k{i}").as_(n) for i, n in enumerate(names)]
@@ -245,15 +246,17 @@ class Compiler:
                 select = select.join(alias, join_type="cross")
             return select
         if subjects is None:  # the subjects seen in any group
-            union: exp.Expression = exp.select(*keys).from_(aliases[0])
+            union: exp.Expr = exp.select(*keys).from_(aliases[0])
             for alias in aliases[1:]:
                 union = exp.union(union, exp.select(*keys).from_(alias), distinct=True)
-            subjects = exp.select("*").from_(union.subquery("u"))
+            subjects = exp.select("*").from_(
+                exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("u")))
+            )
         select = exp.select(*[exp.column(k, table="__subjects") for k in keys]).from_(
             subjects.subquery("__subjects")
         )
         for alias in aliases:
-            select = select.join(alias, using=keys, join_type="left")
+            select = select.join(alias, using=[exp.to_identifier(k) for k in keys], join_type="left")
         return select
 
     def _groups(self, leaves: list[Leaf]) -> list[_Group]:
@@ -274,37 +277,25 @@ class Compiler:
     def _group_select(
         self,
         group: _Group,
-        keys: tuple[exp.Expression, ...],
+        keys: tuple[exp.Expr, ...],
         frames: list[Period],
         where: str | None,
     ) -> exp.Select:
         series = len(frames) > 1
         time = exp.column(group.time)
         relation = self._relation(group, where, extra=keys)
-        if series:
-            end: exp.Expression = exp.column("end_ts", table=FRAME)
-            start_of = lambda span: (  # noqa: E731
-                None
-                if span.start(frames[0].as_of, dt.date.min) is None and not span.period
-                else exp.column(f"s_{span.label}", table=FRAME)
-            )
-        else:
-            frame = frames[0]
-            end = self._midnight(frame.as_of + dt.timedelta(days=1))
-            start_of = lambda span: (  # noqa: E731
-                None if (d := span.start(frame.as_of, frame.start)) is None else self._midnight(d)
-            )
-        starts = {leaf.span: start_of(leaf.span) for leaf in group.leaves}
+        end = exp.column("end_ts", table=FRAME) if series else self._day_end(frames[0].as_of)
+        starts = {leaf.span: self._start(leaf.span, frames) for leaf in group.leaves}
         lower = None if any(s is None for s in starts.values()) else _earliest(starts, series)
         source = relation.subquery("r")
-        conditions: list[exp.Expression] = [exp.LT(this=time, expression=end)]
+        conditions: list[exp.Expr] = [exp.LT(this=time, expression=end)]
         if lower is not None:
             conditions.append(exp.GTE(this=time, expression=lower))
         as_of_time = end
         parts = []
         for leaf in group.leaves:
             leaf_start = starts[leaf.span]
-            checks = []
+            checks: list[exp.Expr] = []
             if leaf_start is not None and (series or leaf_start != lower):
                 checks.append(exp.GTE(this=time.copy(), expression=leaf_start.copy()))
             if leaf.filter is not None:
@@ -334,8 +325,21 @@ class Compiler:
             )
         return select.group_by(*group_by) if group_by else select
 
+    def _start(self, span: Span, frames: list[Period]) -> exp.Expr | None:
+        """The first instant ``span`` covers: a literal for one period, the periods table's
+        column in a series; ``None`` when it covers all history."""
+        if len(frames) > 1:
+            if span == ALL_HISTORY:
+                return None
+            return exp.column(f"s_{span.label}", table=FRAME)
+        day = span.start(frames[0].as_of, frames[0].start)
+        return None if day is None else self._midnight(day)
+
+    def _day_end(self, day: dt.date) -> exp.Expr:
+        return self._midnight(day + dt.timedelta(days=1))
+
     def _relation(
-        self, group: _Group, where: str | None, extra: Sequence[exp.Expression] = ()
+        self, group: _Group, where: str | None, extra: Sequence[exp.Expr] = ()
     ) -> exp.Select:
         """The dataset's rows with the joined columns the group needs."""
         dataset = group.dataset
@@ -383,10 +387,10 @@ class Compiler:
         select = select.join(inner.subquery(alias), on=on, join_type="left")
         return select.select(*[exp.column(n, table=alias) for n in wanted], append=True)
 
-    def _dimensions(self, dataset: Dataset, by: Sequence[str]) -> tuple[exp.Expression, ...]:
+    def _dimensions(self, dataset: Dataset, by: Sequence[str]) -> tuple[exp.Expr, ...]:
         columns = self.catalog.columns(dataset.name)
         dims = {d.name: d for d in dataset.dimensions}
-        found: list[exp.Expression] = []
+        found: list[exp.Expr] = []
         for name in by:
             if name in dims:
                 found.append(render(parse_expression(dims[name].sql, columns), self.dialect))
@@ -413,53 +417,41 @@ class Compiler:
         for frame in frames:
             values = [
                 self.dialect.date(frame.label).as_("period"),
-                self._midnight(frame.as_of + dt.timedelta(days=1)).as_("end_ts"),
+                self._day_end(frame.as_of).as_("end_ts"),
             ]
-            for span in spans:
-                start = span.start(frame.as_of, frame.start)
-                values.append(
-                    (
-                        self._midnight(start)
-                        if start
-                        else self.dialect.timestamp(dt.datetime(1900, 1, 1, tzinfo=dt.UTC))
-                    ).as_(f"s_{span.label}")
-                )
+            firsts = [span.start(frame.as_of, frame.start) for span in spans]
+            for span, first in zip(spans, firsts, strict=True):
+                values.append(self._midnight(first or _DAWN).as_(f"s_{span.label}"))
+            values.append(self._midnight(min(f or _DAWN for f in firsts)).as_("lower"))
             rows.append(exp.select(*values))
-        union: exp.Expression = rows[0]
+        union: exp.Expr = rows[0]
         for row in rows[1:]:
             union = exp.union(union, row, distinct=False)
         return exp.select("*").from_(
             exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("p")))
         )
 
-    def _midnight(self, day: dt.date) -> exp.Expression:
+    def _midnight(self, day: dt.date) -> exp.Expr:
         """The instant local ``day`` begins, as a literal."""
         return self.dialect.timestamp(dt.datetime.combine(day, dt.time(), tzinfo=self.zone))
 
 
-def _entity_key(dataset: Dataset, entity: str) -> tuple[exp.Expression, ...]:
+def _entity_key(dataset: Dataset, entity: str) -> tuple[exp.Expr, ...]:
     if entity not in dataset.entities:
         raise ValidationError(f"dataset {dataset.name} cannot be grouped by {entity}")
     key = dataset.entities[entity]
     return (exp.column(key),) if key else ()
 
 
-def _earliest(starts: dict[Span, exp.Expression | None], series: bool) -> exp.Expression | None:
+def _earliest(starts: dict[Span, exp.Expr | None], series: bool) -> exp.Expr | None:
+    """The first instant any leaf of a group needs (each period has its own in a series)."""
     if series:
-        # each period has its own starts; the widest span bounds the join
-        widest = max(starts, key=_width)
-        return starts[widest]
+        return exp.column("lower", table=FRAME)
     literals = [s for s in starts.values() if s is not None]
-    return min(literals, key=lambda e: e.sql()) if literals else None
+    return min(literals, key=lambda e: e.sql()) if literals else None  # same ISO format
 
 
-def _width(span: Span) -> int:
-    if span.days is not None:
-        return span.days
-    return 400 if span.to_date else 1 if span.period else 10**9
-
-
-def _aggregate(leaf: Leaf, dialect: Dialect, as_of_time: exp.Expression) -> exp.Expression:
+def _aggregate(leaf: Leaf, dialect: Dialect, as_of_time: exp.Expr) -> exp.Expr:
     value = render(leaf.expr, dialect, {AS_OF_TIME: as_of_time}) if leaf.expr is not None else None
     if leaf.agg == "count":
         return exp.Count(this=value if value is not None else exp.Star())
@@ -474,7 +466,7 @@ def _aggregate(leaf: Leaf, dialect: Dialect, as_of_time: exp.Expression) -> exp.
     return cls(this=value)
 
 
-def _partials(leaf: Leaf, dialect: Dialect) -> list[tuple[str, exp.Expression]]:
+def _partials(leaf: Leaf, dialect: Dialect) -> list[tuple[str, exp.Expr]]:
     """The daily partial aggregates that combine into ``leaf`` over any window."""
     if leaf.agg == "avg":
         value = render(leaf.expr, dialect) if leaf.expr is not None else None
@@ -486,7 +478,7 @@ def _partials(leaf: Leaf, dialect: Dialect) -> list[tuple[str, exp.Expression]]:
     return [(leaf.column, _aggregate(leaf, dialect, exp.null()))]
 
 
-def _filtered(aggregate: exp.Expression, condition: exp.Expression | None) -> exp.Expression:
+def _filtered(aggregate: exp.Expr, condition: exp.Expr | None) -> exp.Expr:
     if condition is None:
         return aggregate
     return exp.Filter(this=aggregate, expression=exp.Where(this=condition))

@@ -33,11 +33,11 @@ class ExpressionError(ValueError):
 
 
 # helper name → (number of arguments, how a dialect writes it)
-HelperWriter = Callable[[Dialect, list[exp.Expression]], exp.Expression]
+HelperWriter = Callable[[Dialect, list[exp.Expr]], exp.Expr]
 
 
 def _between(unit_seconds: int) -> HelperWriter:
-    def write(d: Dialect, args: list[exp.Expression]) -> exp.Expression:
+    def write(d: Dialect, args: list[exp.Expr]) -> exp.Expr:
         seconds = d.seconds_between(args[0], args[1])
         if unit_seconds == 1:
             return seconds
@@ -60,7 +60,7 @@ HELPERS: dict[str, tuple[int, HelperWriter, str]] = {
     "seconds_between": (2, _between(1), "elapsed seconds from a to b"),
 }
 
-_SCALAR_NODES: tuple[type[exp.Expression], ...] = (
+_SCALAR_NODES: tuple[type[exp.Expr], ...] = (
     exp.Column,
     exp.Identifier,
     exp.Literal,
@@ -104,7 +104,7 @@ _SCALAR_NODES: tuple[type[exp.Expression], ...] = (
     exp.DataType,
     exp.Anonymous,
 )
-_AGGREGATE_NODES: tuple[type[exp.Expression], ...] = (
+_AGGREGATE_NODES: tuple[type[exp.Expr], ...] = (
     exp.Count,
     exp.Sum,
     exp.Avg,
@@ -129,7 +129,7 @@ _CAST_TYPES = {
 
 def parse_expression(
     text: str, columns: Collection[str], *, aggregates: bool = False, what: str = "expression"
-) -> exp.Expression:
+) -> exp.Expr:
     """The checked tree of ``text``, or :class:`ExpressionError` saying what is not allowed.
 
     ``columns`` are the names it may use; ``aggregates`` allows count/sum/avg/min/max (join
@@ -153,7 +153,7 @@ def parse_expression(
     return _without_comments(tree)
 
 
-def _check(tree: exp.Expression, columns: set[str], aggregates: bool, what: str) -> None:
+def _check(tree: exp.Expr, columns: set[str], aggregates: bool, what: str) -> None:
     allowed = _SCALAR_NODES + (_AGGREGATE_NODES if aggregates else ())
     for node in tree.walk():
         if _depth(node) > MAX_DEPTH:
@@ -190,7 +190,7 @@ def _check_helper(node: exp.Anonymous, what: str) -> None:
         raise ExpressionError(f"{what}: {name}() takes {arity} argument{'s' * (arity > 1)}")
 
 
-def _depth(node: exp.Expression) -> int:
+def _depth(node: exp.Expr) -> int:
     depth = 0
     parent = node.parent
     while parent is not None:
@@ -199,7 +199,7 @@ def _depth(node: exp.Expression) -> int:
     return depth
 
 
-def _describe(node: exp.Expression) -> str:
+def _describe(node: exp.Expr) -> str:
     if isinstance(node, exp.Func):
         return f"function {node.sql_name().lower()}()"
     if isinstance(node, exp.Query | exp.Subquery):
@@ -207,26 +207,26 @@ def _describe(node: exp.Expression) -> str:
     return f"{type(node).__name__} ({node.sql()[:40]})"
 
 
-def _without_comments(tree: exp.Expression) -> exp.Expression:
+def _without_comments(tree: exp.Expr) -> exp.Expr:
     tree = tree.copy()
     for node in tree.walk():
         node.comments = None
     return tree
 
 
-def columns_of(tree: exp.Expression) -> set[str]:
+def columns_of(tree: exp.Expr) -> set[str]:
     """The column names an expression reads."""
     return {c.name for c in tree.find_all(exp.Column)}
 
 
 def render(
-    tree: exp.Expression,
+    tree: exp.Expr,
     dialect: Dialect,
-    columns: Mapping[str, exp.Expression] | None = None,
-) -> exp.Expression:
+    columns: Mapping[str, exp.Expr] | None = None,
+) -> exp.Expr:
     """The tree for ``dialect``: helpers written out, columns replaced from ``columns``."""
 
-    def rewrite(node: exp.Expression) -> exp.Expression:
+    def rewrite(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Anonymous) and str(node.this).lower() in HELPERS:
             _, write, _ = HELPERS[str(node.this).lower()]
             return exp.Paren(this=write(dialect, [rewrite(a) for a in node.expressions]))

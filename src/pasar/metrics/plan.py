@@ -85,8 +85,8 @@ class Leaf:
     dataset: str
     time: str
     agg: str
-    expr: exp.Expression | None
-    filter: exp.Expression | None
+    expr: exp.Expr | None
+    filter: exp.Expr | None
     percentile: float | None
     span: Span
 
@@ -120,7 +120,7 @@ class Plan:
     catalog: Catalog
     leaves: dict[str, Leaf] = field(default_factory=dict)
 
-    def value(self, name: str, inherited: Span | None = None) -> exp.Expression:
+    def value(self, name: str, inherited: Span | None = None) -> exp.Expr:
         """The expression of metric ``name`` over leaf columns (``Column(leaf.column)``).
 
         ``inherited`` is the span passed down by a ratio or derived metric (or the query's
@@ -130,7 +130,7 @@ class Plan:
         span = self.span_of(metric, inherited)
         if metric.type in ("simple", "cumulative"):
             leaf = self._leaf(metric, span)
-            column: exp.Expression = exp.column(leaf.column)
+            column: exp.Expr = exp.column(leaf.column)
             if metric.agg in ZERO_WHEN_EMPTY:
                 column = exp.Coalesce(this=column, expressions=[exp.Literal.number(0)])
             volume = self._volume(metric, span, default=lambda: self._rows(metric, span))
@@ -176,7 +176,7 @@ class Plan:
         self.leaves.setdefault(leaf.column, leaf)
         return leaf
 
-    def _rows(self, metric: Metric, span: Span) -> exp.Expression:
+    def _rows(self, metric: Metric, span: Span) -> exp.Expr:
         """How many rows a simple metric aggregated (its default minimum-volume count)."""
         base = self._leaf(metric, span)
         leaf = Leaf(
@@ -185,7 +185,7 @@ class Plan:
         self.leaves.setdefault(leaf.column, leaf)
         return exp.Coalesce(this=exp.column(leaf.column), expressions=[exp.Literal.number(0)])
 
-    def _volume(self, metric: Metric, span: Span, default: object) -> exp.Expression | None:
+    def _volume(self, metric: Metric, span: Span, default: object) -> exp.Expr | None:
         if metric.min_volume is None:
             return None
         volume = metric.min_volume.metric
@@ -194,13 +194,11 @@ class Plan:
         return default() if callable(default) else None
 
 
-def _refs(tree: exp.Expression) -> list[str]:
+def _refs(tree: exp.Expr) -> list[str]:
     return sorted({c.name for c in tree.find_all(exp.Column)})
 
 
-def _at_least(
-    value: exp.Expression, volume: exp.Expression | None, metric: Metric
-) -> exp.Expression:
+def _at_least(value: exp.Expr, volume: exp.Expr | None, metric: Metric) -> exp.Expr:
     if volume is None or metric.min_volume is None:
         return value
     threshold = exp.Literal.number(metric.min_volume.at_least)

@@ -14,6 +14,6 @@ def connect(warehouse: Warehouse) -> duckdb.DuckDBPyConnection:
     return warehouse.connect()
 
 
-def run(con: duckdb.DuckDBPyConnection, select: exp.Expression) -> pa.Table:
+def run(con: duckdb.DuckDBPyConnection, select: exp.Expr) -> pa.Table:
     """The result of ``select`` (a compiled metric query) as an Arrow table."""
     return con.sql(select.sql(dialect="duckdb")).to_arrow_table()
