@@ -228,7 +228,7 @@ class Compiler:
         for group in groups:
             key_exprs = keys_of(group.dataset)  # type: ignore[operator]
             ctes.append((group.alias, self._group_select(group, key_exprs, frames, where)))
-        select = self._join_groups([alias for alias, _ in ctes], join_keys, subjects)
+        select = self._join_groups([alias for alias, _ in ctes], join_keys, subjects, series)
         select = select.select(*[v.as_(n) for n, v in values.items()], append=True)
         if series:  # before the groups that join it
             select = select.with_(FRAME, as_=self._frames_table(frames, plan))
@@ -237,26 +237,35 @@ class Compiler:
         return select
 
     def _join_groups(
-        self, aliases: list[str], keys: list[str], subjects: exp.Select | None
+        self, aliases: list[str], keys: list[str], subjects: exp.Select | None, series: bool
     ) -> exp.Select:
-        """The groups side by side, one row per subject (and period)."""
+        """The groups side by side, one row per subject (and per period in a series: every
+        period of every subject seen, zero when it had no rows)."""
         if not keys:  # one row per group (the marketplace, no period): a cross join
             select = exp.select().from_(aliases[0])
             for alias in aliases[1:]:
                 select = select.join(alias, join_type="cross")
             return select
-        if subjects is None:  # the subjects seen in any group
-            union: exp.Expr = exp.select(*keys).from_(aliases[0])
+        subject_keys = [k for k in keys if k != "__period"]
+        if subjects is None and subject_keys:  # the subjects seen in any group
+            union: exp.Expr = exp.select(*subject_keys).distinct().from_(aliases[0])
             for alias in aliases[1:]:
-                union = exp.union(union, exp.select(*keys).from_(alias), distinct=True)
-            subjects = exp.select("*").from_(
-                exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("u")))
-            )
+                union = exp.union(union, exp.select(*subject_keys).from_(alias), distinct=True)
+            subjects = exp.select("*").from_(_aliased(union, "u"))
+        if series:
+            periods = exp.select(exp.column("period").as_("__period")).from_(FRAME)
+            if subjects is None:
+                subjects = periods
+            else:
+                subjects = exp.select("*").from_(subjects.subquery("s0"))
+                subjects = subjects.join(periods.subquery("p0"), join_type="cross")
+        assert subjects is not None
         select = exp.select(*[exp.column(k, table="__subjects") for k in keys]).from_(
             subjects.subquery("__subjects")
         )
         for alias in aliases:
-            select = select.join(alias, using=[exp.to_identifier(k) for k in keys], join_type="left")
+            using = [exp.to_identifier(k) for k in keys]
+            select = select.join(alias, using=using, join_type="left")
         return select
 
     def _groups(self, leaves: list[Leaf]) -> list[_Group]:
@@ -441,6 +450,10 @@ def _entity_key(dataset: Dataset, entity: str) -> tuple[exp.Expr, ...]:
         raise ValidationError(f"dataset {dataset.name} cannot be grouped by {entity}")
     key = dataset.entities[entity]
     return (exp.column(key),) if key else ()
+
+
+def _aliased(query: exp.Expr, alias: str) -> exp.Subquery:
+    return exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier(alias)))
 
 
 def _earliest(starts: dict[Span, exp.Expr | None], series: bool) -> exp.Expr | None:
