@@ -8,7 +8,11 @@ from pasar.cli.db import upgrade_store
 from pasar.cli.ingest import print_report
 from pasar.cli.output import console, summary_table
 from pasar.cli.synth import default_synth_dir, run_generator
-from pasar.config import get_settings
+from pasar.config import Settings, get_settings
+from pasar.metrics.engines import duckdb as engine
+from pasar.metrics.export import show_value
+from pasar.metrics.query import catalog_for, latest_day
+from pasar.metrics.snapshots import build_snapshots, read_snapshot
 from pasar.warehouse.ingest.batch import IngestRequest, ingest
 from pasar.warehouse.store import Warehouse
 from pasar.warehouse.summary import summarise
@@ -41,3 +45,31 @@ def demo(
     console.print(f"Operational store at revision {after} ({settings.database_url}).")
     warehouse = Warehouse(settings.warehouse_dir)
     console.print(summary_table(summarise(warehouse, settings.timezone), settings))
+    _snapshots(settings, warehouse)
+
+
+def _snapshots(settings: Settings, warehouse: Warehouse) -> None:
+    """Every entity's metric snapshot as of the last day with orders, and the marketplace's
+    headline rates."""
+    catalog = catalog_for(settings)
+    con = engine.connect(warehouse)
+    day = latest_day(con, settings.timezone)
+    for entity in catalog.entities:
+        files = build_snapshots(entity, [day], settings, catalog, con)
+        state = "computed" if files[0].computed else "already current"
+        console.print(f"Snapshot {entity} as of {day}: {files[0].rows:,} rows ({state}).")
+    row = read_snapshot(settings, "marketplace", day).to_pylist()[0]
+    for name in HEADLINE:
+        shown = show_value(row[name], catalog.metric(name).display_format, settings.currency)
+        console.print(f"  {name:<36} {shown}")
+
+
+HEADLINE = (
+    "orders_30d",
+    "gmv_30d",
+    "late_dispatch_rate_7d",
+    "seller_fault_cancellation_rate_7d",
+    "order_defect_rate_60d",
+    "valid_live_sessions_30d",
+    "first_response_hours_p90_7d",
+)
