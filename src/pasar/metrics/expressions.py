@@ -146,6 +146,9 @@ def parse_expression(
         raise ExpressionError(f"{what} is not a valid SQL expression: {first}") from exc
     except RecursionError as exc:
         raise ExpressionError(f"{what} is nested too deeply") from exc
+    except (IndexError, KeyError, ValueError, TypeError, AttributeError) as exc:
+        # the parser's own failure on statements it only half knows (e.g. "SHOW ALL")
+        raise ExpressionError(f"{what} is not a valid SQL expression") from exc
     if len(statements) != 1:
         raise ExpressionError(f"{what} must be one expression, found {len(statements)} statements")
     tree = statements[0]

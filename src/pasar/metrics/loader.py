@@ -117,16 +117,21 @@ def _read_file(path: Path, loaded: LoadedFiles) -> None:
             loaded.issues.add(name, document.lines[section], f"{section} must be a list")
             continue
         for item in items:
-            parsed = _parse(model, item, name, loaded.issues)
+            parsed = _parse(model, item, name, loaded.issues, document.lines[section])
             if parsed is not None:
                 into.append(parsed)  # type: ignore[arg-type]
 
 
 def _parse(
-    model: type[Entity] | type[Dataset] | type[Metric], item: Any, file: str, issues: Issues
+    model: type[Entity] | type[Dataset] | type[Metric],
+    item: Any,
+    file: str,
+    issues: Issues,
+    section_line: int,
 ) -> Entity | Dataset | Metric | None:
     if not isinstance(item, _Mapping):
-        issues.add(file, 0, f"each {model.__name__.lower()} must be a mapping, got {item!r}")
+        kind = model.__name__.lower()
+        issues.add(file, section_line, f"each {kind} must be a mapping, got {item!r}")
         return None
     label = f"{model.__name__.lower()} {item.get('name', '?')}"
     try:
