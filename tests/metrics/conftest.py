@@ -20,7 +20,7 @@ from pasar.warehouse.synth.profile import load_profile
 
 @dataclass
 class Marketplace:
-    """The ``small`` profile generated (``synth``: its Parquet files) and ingested (``warehouse``)."""
+    """The ``small`` profile generated (``synth``: Parquet files) and ingested (``warehouse``)."""
 
     synth: Path
     warehouse: Warehouse
