@@ -140,11 +140,12 @@ def check_catalog(loaded: LoadedFiles) -> tuple[Catalog, Issues]:
     metrics = _unique("metric", loaded.metrics, issues)
     for entity in entities.values():
         _check_entity(entity, issues)
-    for dataset in list(datasets.values()):
-        if not _check_dataset(dataset, entities, issues):
-            del datasets[dataset.name]
-    catalog = Catalog(entities, datasets, metrics)
+    broken = {d.name for d in datasets.values() if not _check_dataset(d, entities, issues)}
+    usable = {name: d for name, d in datasets.items() if name not in broken}
+    catalog = Catalog(entities, usable, metrics)
     for metric in metrics.values():
+        if metric.dataset in broken:
+            continue  # its dataset's own problems are reported; more would only be noise
         _check_metric(metric, catalog, issues)
     _check_cycles(catalog, issues)
     return catalog, issues

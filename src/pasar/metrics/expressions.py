@@ -25,7 +25,7 @@ from pasar.kit.issues import did_you_mean
 from pasar.metrics.dialects import Dialect
 
 MAX_LENGTH = 4000
-MAX_DEPTH = 40
+MAX_DEPTH = 100
 
 
 class ExpressionError(ValueError):
@@ -102,6 +102,7 @@ _SCALAR_NODES: tuple[type[exp.Expr], ...] = (
     exp.ILike,
     exp.Cast,
     exp.DataType,
+    exp.DataTypeParam,
     exp.Anonymous,
 )
 _AGGREGATE_NODES: tuple[type[exp.Expr], ...] = (

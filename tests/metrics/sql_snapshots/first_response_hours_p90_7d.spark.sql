@@ -1,0 +1,59 @@
+WITH g_tickets_created_at AS (
+  SELECT
+    center AS __k0,
+    PERCENTILE(
+      (
+        (
+          CAST((
+            UNIX_MICROS(first_response_at) - UNIX_MICROS(created_at)
+          ) AS DOUBLE) / 1000000
+        ) / 3600
+      ),
+      0.9
+    ) FILTER(WHERE
+      (
+        NOT first_response_at IS NULL
+      )) AS first_response_hours_p90_7d__7d,
+    COUNT(*) FILTER(WHERE
+      (
+        NOT first_response_at IS NULL
+      )) AS first_response_hours_p90_7d__rows__7d
+  FROM (
+    SELECT
+      t.*
+    FROM tickets AS t
+  ) AS r
+  WHERE
+    (
+      created_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+      AND created_at >= CAST('2026-09-24 17:00:00Z' AS TIMESTAMP)
+    )
+    AND NOT center IS NULL
+  GROUP BY
+    __k0
+)
+SELECT
+  __k0 AS center,
+  CAST('2026-10-01' AS DATE) AS as_of,
+  first_response_hours_p90_7d
+FROM (
+  SELECT
+    __subjects.__k0,
+    CASE
+      WHEN COALESCE(first_response_hours_p90_7d__rows__7d, 0) >= 10.0
+      THEN first_response_hours_p90_7d__7d
+    END AS first_response_hours_p90_7d
+  FROM (
+    SELECT
+      *
+    FROM (
+      SELECT DISTINCT
+        __k0
+      FROM g_tickets_created_at
+    ) AS u
+  ) AS __subjects
+  LEFT JOIN g_tickets_created_at
+    USING (__k0)
+) AS s
+ORDER BY
+  center
