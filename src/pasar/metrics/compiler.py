@@ -264,7 +264,7 @@ class Compiler:
             subjects.subquery("__subjects")
         )
         for alias in aliases:
-            using = [exp.to_identifier(k) for k in keys]
+            using: list[int | str | exp.Expr] = [exp.to_identifier(k) for k in keys]
             select = select.join(alias, using=using, join_type="left")
         return select
 

@@ -26,11 +26,11 @@ DialectName = Literal["duckdb", "spark"]
 DIALECTS: tuple[DialectName, ...] = ("duckdb", "spark")
 
 
-def _fn(name: str, *args: exp.Expression) -> exp.Anonymous:
+def _fn(name: str, *args: exp.Expr) -> exp.Anonymous:
     return exp.Anonymous(this=name, expressions=list(args))
 
 
-def _num(value: float) -> exp.Literal:
+def _num(value: float) -> exp.Expr:
     return exp.Literal.number(value)
 
 
@@ -44,89 +44,89 @@ class Dialect(ABC):
     # -- time ------------------------------------------------------------------------------
 
     @abstractmethod
-    def local_timestamp(self, ts: exp.Expression) -> exp.Expression:
+    def local_timestamp(self, ts: exp.Expr) -> exp.Expr:
         """The wall-clock time of the instant ``ts`` in the marketplace zone (no zone)."""
 
     @abstractmethod
-    def local_date(self, ts: exp.Expression) -> exp.Expression:
+    def local_date(self, ts: exp.Expr) -> exp.Expr:
         """The marketplace-local calendar date of the instant ``ts``."""
 
     @abstractmethod
-    def day_of_week(self, ts: exp.Expression) -> exp.Expression:
+    def day_of_week(self, ts: exp.Expr) -> exp.Expr:
         """ISO day of week of the local date: 1 = Monday … 7 = Sunday."""
 
-    def hour_of_day(self, ts: exp.Expression) -> exp.Expression:
+    def hour_of_day(self, ts: exp.Expr) -> exp.Expr:
         """Local hour 0–23."""
         return exp.Extract(this=exp.var("HOUR"), expression=self.local_timestamp(ts))
 
     @abstractmethod
-    def days_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
+    def days_between(self, start: exp.Expr, end: exp.Expr) -> exp.Expr:
         """Local calendar days from ``start`` to ``end`` (negative when ``end`` is earlier)."""
 
     @abstractmethod
-    def micros(self, ts: exp.Expression) -> exp.Expression:
+    def micros(self, ts: exp.Expr) -> exp.Expr:
         """Microseconds since the Unix epoch of the instant ``ts``."""
 
-    def seconds_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
+    def seconds_between(self, start: exp.Expr, end: exp.Expr) -> exp.Expr:
         """Exact elapsed seconds from ``start`` to ``end`` as a DOUBLE."""
         diff = exp.Paren(this=exp.Sub(this=self.micros(end), expression=self.micros(start)))
         return exp.Div(this=exp.cast(diff, "DOUBLE"), expression=_num(1_000_000))
 
-    def timestamp(self, moment: dt.datetime) -> exp.Expression:
+    def timestamp(self, moment: dt.datetime) -> exp.Expr:
         """A literal instant (``moment`` is timezone-aware)."""
         text = moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
         return exp.cast(exp.Literal.string(text + "+00:00"), "TIMESTAMPTZ")
 
-    def date(self, day: dt.date) -> exp.Expression:
+    def date(self, day: dt.date) -> exp.Expr:
         return exp.cast(exp.Literal.string(day.isoformat()), "DATE")
 
     # -- aggregation ------------------------------------------------------------------------
 
     @abstractmethod
-    def percentile(self, value: exp.Expression, fraction: float) -> exp.Expression:
+    def percentile(self, value: exp.Expr, fraction: float) -> exp.Expr:
         """The continuous (linearly interpolated) percentile of ``value``."""
 
-    def count_distinct(self, value: exp.Expression) -> exp.Expression:
+    def count_distinct(self, value: exp.Expr) -> exp.Expr:
         return exp.Count(this=exp.Distinct(expressions=[value]))
 
-    def double(self, value: exp.Expression) -> exp.Expression:
+    def double(self, value: exp.Expr) -> exp.Expr:
         return exp.cast(value, "DOUBLE")
 
 
 class DuckDBDialect(Dialect):
-    def local_timestamp(self, ts: exp.Expression) -> exp.Expression:
+    def local_timestamp(self, ts: exp.Expr) -> exp.Expr:
         offset = fixed_offset(self.zone)
         if offset is not None:  # a subtraction is several times faster than a zone lookup
             shifted = exp.Add(this=self.micros(ts), expression=_num(_micros(offset)))
             return _fn("make_timestamp", shifted)
         return _fn("timezone", exp.Literal.string(self.zone), ts)
 
-    def local_date(self, ts: exp.Expression) -> exp.Expression:
+    def local_date(self, ts: exp.Expr) -> exp.Expr:
         return exp.cast(self.local_timestamp(ts), "DATE")
 
-    def day_of_week(self, ts: exp.Expression) -> exp.Expression:
+    def day_of_week(self, ts: exp.Expr) -> exp.Expr:
         return _fn("isodow", self.local_timestamp(ts))
 
-    def days_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
+    def days_between(self, start: exp.Expr, end: exp.Expr) -> exp.Expr:
         return _fn(
             "date_diff", exp.Literal.string("day"), self.local_date(start), self.local_date(end)
         )
 
-    def micros(self, ts: exp.Expression) -> exp.Expression:
+    def micros(self, ts: exp.Expr) -> exp.Expr:
         return _fn("epoch_us", ts)
 
-    def percentile(self, value: exp.Expression, fraction: float) -> exp.Expression:
+    def percentile(self, value: exp.Expr, fraction: float) -> exp.Expr:
         return _fn("quantile_cont", value, _num(fraction))
 
 
 class SparkDialect(Dialect):
-    def local_timestamp(self, ts: exp.Expression) -> exp.Expression:
+    def local_timestamp(self, ts: exp.Expr) -> exp.Expr:
         return _fn("from_utc_timestamp", ts, exp.Literal.string(self.zone))
 
-    def local_date(self, ts: exp.Expression) -> exp.Expression:
+    def local_date(self, ts: exp.Expr) -> exp.Expr:
         return _fn("to_date", self.local_timestamp(ts))
 
-    def day_of_week(self, ts: exp.Expression) -> exp.Expression:
+    def day_of_week(self, ts: exp.Expr) -> exp.Expr:
         # Spark's dayofweek is 1 = Sunday … 7 = Saturday
         sunday_first = _fn("dayofweek", self.local_timestamp(ts))
         shifted = exp.Mod(
@@ -134,17 +134,17 @@ class SparkDialect(Dialect):
         )
         return exp.Add(this=shifted, expression=_num(1))
 
-    def days_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
+    def days_between(self, start: exp.Expr, end: exp.Expr) -> exp.Expr:
         return _fn("datediff", self.local_date(end), self.local_date(start))
 
-    def micros(self, ts: exp.Expression) -> exp.Expression:
+    def micros(self, ts: exp.Expr) -> exp.Expr:
         return _fn("unix_micros", ts)
 
-    def timestamp(self, moment: dt.datetime) -> exp.Expression:
+    def timestamp(self, moment: dt.datetime) -> exp.Expr:
         text = moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
         return exp.cast(exp.Literal.string(text + "Z"), "TIMESTAMP")
 
-    def percentile(self, value: exp.Expression, fraction: float) -> exp.Expression:
+    def percentile(self, value: exp.Expr, fraction: float) -> exp.Expr:
         return _fn("percentile", value, _num(fraction))
 
 
