@@ -20,7 +20,7 @@ import atexit
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import pyarrow as pa
 from sqlglot import exp
@@ -28,8 +28,12 @@ from sqlglot import exp
 from pasar.warehouse.contract import CONTRACT, LINEAGE_COLUMNS
 from pasar.warehouse.store import Warehouse, stored_columns
 
+# PySpark is typed; without it (the default environment) mypy sees these names as Any
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import (  # type: ignore[import-not-found, unused-ignore]
+        DataFrame,
+        SparkSession,
+    )
 
 DEFAULT_MASTER = "local[2]"
 LOCAL_SHUFFLE_PARTITIONS = 4
@@ -59,6 +63,8 @@ appender.console.name = console
 appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+logger.submit.name = org.apache.spark.api.python.PythonGatewayServer
+logger.submit.level = error
 """
 
 
@@ -75,14 +81,15 @@ def table_schema(table: str) -> str:
 
 
 def session(master: str | None = None, app_name: str = "pasar") -> SparkSession:
-    """A Spark session for metric SQL, its SQL time zone set to UTC.
+    """A Spark session for metric SQL: SQL time zone UTC, ``TIMESTAMP`` meaning an instant.
 
     With no ``master``, the active session is reused when there is one, else a local one with
     two cores (``local[2]``) is started; ``master`` may be any Spark master URL (``local[4]``,
-    ``spark://host:7077``). A local session runs few shuffle partitions and no web UI, and a
-    session this function starts logs errors only.
+    ``spark://host:7077``). A local session runs few shuffle partitions and no web UI. When
+    this function starts Spark it logs errors only, unless ``SPARK_CONF_DIR`` names the
+    logging configuration to use.
     """
-    from pyspark.sql import SparkSession
+    from pyspark.sql import SparkSession  # type: ignore[import-not-found, unused-ignore]
 
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
@@ -95,17 +102,21 @@ def session(master: str | None = None, app_name: str = "pasar") -> SparkSession:
         if url.startswith("local"):
             builder = builder.config("spark.sql.shuffle.partitions", str(LOCAL_SHUFFLE_PARTITIONS))
             builder = builder.config("spark.ui.enabled", "false")
-        if not _jvm_running():
+        quiet = not _jvm_running() and not os.environ.get("SPARK_CONF_DIR")
+        if quiet:
             options = f"-Dlog4j2.configurationFile={_log_config().as_uri()}"
             builder = builder.config("spark.driver.extraJavaOptions", options)
         spark = builder.getOrCreate()
-        spark.sparkContext.setLogLevel("ERROR")
+        if quiet:
+            spark.sparkContext.setLogLevel("ERROR")
+    # what the metric SQL and the registered views rely on, whoever made the session
     spark.conf.set("spark.sql.session.timeZone", "UTC")
+    spark.conf.set("spark.sql.timestampType", "TIMESTAMP_LTZ")
     return spark
 
 
 def _jvm_running() -> bool:
-    from pyspark import SparkContext
+    from pyspark import SparkContext  # type: ignore[import-not-found, unused-ignore]
 
     return SparkContext._active_spark_context is not None
 
@@ -153,11 +164,14 @@ def run(spark: SparkSession, select: exp.Expression) -> pa.Table:
 def to_arrow(frame: DataFrame) -> pa.Table:
     """A DataFrame's rows as an Arrow table (``toArrow`` from Spark 4, the Arrow batches the
     pandas conversion collects before)."""
-    if hasattr(frame, "toArrow"):
-        table: pa.Table = frame.toArrow()
+    to_arrow_method = getattr(type(frame), "toArrow", None)  # on the class: not a column
+    if to_arrow_method is not None:
+        table: pa.Table = to_arrow_method(frame)
         return table
-    from pyspark.sql.pandas.types import to_arrow_schema
+    from pyspark.sql.pandas.types import (  # type: ignore[import-not-found, unused-ignore]
+        to_arrow_schema,
+    )
 
     schema = to_arrow_schema(frame.schema)
-    batches = frame._collect_as_arrow()
+    batches = cast(Any, frame)._collect_as_arrow()  # Spark 3.5: what toPandas collects
     return pa.Table.from_batches(batches, schema=schema)
