@@ -238,7 +238,7 @@ def _read_csv_arrow(
                 quoted_strings_can_be_null=True,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, ValueError):
+    except (pa.ArrowException, UnicodeDecodeError, ValueError):  # any Arrow refusal
         return None
     return None if invalid else table
 
