@@ -33,6 +33,7 @@ test: install ## run the test suite (PostgreSQL tests run when it is reachable; 
 	$(BIN)/pytest -m "not slow" -n 2 --dist loadgroup
 
 test-slow: install ## heavy tests (large data, Spark) — a separate CI step
+	$(UV) sync --frozen --extra spark
 	$(BIN)/pytest -m slow
 
 bench: install ## benchmarks with ratios against baselines measured in the same run
