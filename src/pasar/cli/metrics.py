@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pyarrow as pa
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -12,13 +13,11 @@ from rich.table import Table
 from pasar.cli.output import console
 from pasar.config import get_settings
 from pasar.kit.errors import ValidationError
-from pasar.kit.issues import IssuesError
 from pasar.metrics import export
-from pasar.metrics.catalog import Catalog, check_catalog
+from pasar.metrics.catalog import Catalog
 from pasar.metrics.compiler import Compiler
 from pasar.metrics.engines import duckdb as engine
-from pasar.metrics.loader import catalog_dirs, read_catalog_files
-from pasar.metrics.query import QueryRequest, latest_day, metric_columns, run_query
+from pasar.metrics.query import QueryRequest, catalog_for, latest_day, metric_columns, run_query
 from pasar.metrics.snapshots import build_snapshots
 from pasar.warehouse.store import Warehouse
 
@@ -30,12 +29,7 @@ _CATALOG = typer.Option(
 
 
 def _catalog(extra: list[Path] | None) -> Catalog:
-    settings = get_settings()
-    dirs = catalog_dirs(settings.catalog_path) + list(extra or [])
-    catalog, issues = check_catalog(read_catalog_files(dirs))
-    if issues:
-        raise IssuesError("the metric catalog has problems", issues)
-    return catalog
+    return catalog_for(get_settings(), extra or [])
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
@@ -52,14 +46,10 @@ def _date(text: str | None, option: str) -> dt.date | None:
 @app.command()
 def validate(catalog: list[Path] | None = _CATALOG) -> None:
     """Check every catalog file; list every problem with its file and line (exit 2)."""
-    settings = get_settings()
-    dirs = catalog_dirs(settings.catalog_path) + list(catalog or [])
-    found, issues = check_catalog(read_catalog_files(dirs))
-    if issues:
-        raise IssuesError("the metric catalog has problems", issues)
+    found = _catalog(catalog)
     console.print(
         f"Catalog OK: {len(found.entities)} entities, {len(found.datasets)} datasets, "
-        f"{len(found.metrics)} metrics from {', '.join(escape(str(d)) for d in dirs)}"
+        f"{len(found.metrics)} metrics from {', '.join(escape(str(d)) for d in found.sources)}"
     )
 
 
@@ -162,7 +152,7 @@ def query(
     if output is None:
         if format_ == "xlsx":
             raise ValidationError("--format xlsx needs --output FILE.xlsx", field="output")
-        text = export.to_json(result.table) if format_ == "json" else _csv_text(result.table)
+        text = export.to_json(result.table) if format_ == "json" else export.to_csv(result.table)
         typer.echo(text)
         return
     export.write(
@@ -203,10 +193,7 @@ def snapshot(
     )
 
 
-def _print_table(table: object, formats: dict[str, str], title: str, currency: str) -> None:
-    import pyarrow as pa
-
-    assert isinstance(table, pa.Table)
+def _print_table(table: pa.Table, formats: dict[str, str], title: str, currency: str) -> None:
     shown = Table(title=escape(title), title_justify="left")
     for name in table.column_names:
         shown.add_column(name, justify="right" if name in formats else "left")
@@ -218,15 +205,3 @@ def _print_table(table: object, formats: dict[str, str], title: str, currency: s
             ]
         )
     console.print(shown)
-
-
-def _csv_text(table: object) -> str:
-    import io
-
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    assert isinstance(table, pa.Table)
-    sink = io.BytesIO()
-    pacsv.write_csv(table, sink)
-    return sink.getvalue().decode("utf-8").rstrip("\n")

@@ -20,7 +20,7 @@ from pasar.kit.errors import NotFoundError
 from pasar.kit.issues import Issues, IssuesError, did_you_mean
 from pasar.metrics.expressions import ExpressionError, columns_of, parse_expression
 from pasar.metrics.loader import LoadedFiles, catalog_dirs, read_catalog_files
-from pasar.metrics.spec import AS_OF_TIME, Dataset, Entity, Metric, Origin, Window
+from pasar.metrics.spec import AS_OF_TIME, Dataset, Entity, Metric, Origin
 from pasar.warehouse.contract import CONTRACT
 
 _AGGREGATING = (exp.Count, exp.Sum, exp.Avg, exp.Min, exp.Max)
@@ -53,10 +53,6 @@ class Catalog:
     @cached_property
     def _columns(self) -> dict[str, dict[str, str]]:
         return {name: dataset_columns(ds) for name, ds in self.datasets.items()}
-
-    def window_of(self, metric: Metric, inherited: Window | None = None) -> Window | None:
-        """The window a metric is computed over: its own, else the one passed down to it."""
-        return metric.window_days or inherited
 
     def snapshot_metrics(self, entity: str) -> list[Metric]:
         """The metrics of ``entity`` that have a value as of a date: windowed or cumulative.
@@ -99,26 +95,29 @@ class Catalog:
 
 
 def dataset_columns(dataset: Dataset) -> dict[str, str]:
-    """The columns a dataset's expressions may use: its table's, then joined ones."""
+    """The columns a dataset's expressions may use: its table's, then joined ones (a count is
+    an int, an average a float, other aggregations keep their column's type)."""
     table = CONTRACT.get(dataset.table)
     columns: dict[str, str] = {c.name: str(c.type) for c in table.columns} if table else {}
     for join in dataset.joins:
         joined = CONTRACT.get(join.table)
+        types: dict[str, str] = {c.name: str(c.type) for c in joined.columns} if joined else {}
         for name, text in join.columns.items():
-            source = joined.columns if joined else ()
-            types: dict[str, str] = {c.name: str(c.type) for c in source}
-            columns[name] = types.get(text.strip(), _aggregate_type(text, types))
+            columns[name] = _joined_type(text, types)
     return columns
 
 
-def _aggregate_type(text: str, types: dict[str, str]) -> str:
-    lowered = text.strip().lower()
-    if lowered.startswith("count("):
+def _joined_type(text: str, types: dict[str, str]) -> str:
+    try:
+        tree = parse_expression(text, types, aggregates=True)
+    except ExpressionError:
+        return "string"  # reported when the join is checked
+    if isinstance(tree, exp.Count):
         return "int"
-    if lowered.startswith("avg("):
+    if isinstance(tree, exp.Avg):
         return "float"
-    inner = lowered.split("(", 1)[-1].rstrip(")").strip()
-    return types.get(inner, "float")
+    column = tree.find(exp.Column)
+    return types.get(column.name, "float") if column is not None else "float"
 
 
 def load_catalog(extra: str | Sequence[Path] = "") -> Catalog:

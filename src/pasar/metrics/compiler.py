@@ -326,12 +326,7 @@ class Compiler:
         if series:
             group_by.append(exp.column("__period"))
         if keys:
-            nulls = [k.copy().is_(exp.null()).not_() for k in keys]
-            select = (
-                select.where(exp.and_(*nulls), append=True)
-                if not series
-                else select.where(exp.and_(*nulls))
-            )
+            select = select.where(*[k.copy().is_(exp.null()).not_() for k in keys])
         return select.group_by(*group_by) if group_by else select
 
     def _start(self, span: Span, frames: list[Period]) -> exp.Expr | None:

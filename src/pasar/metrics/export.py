@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
 from collections.abc import Mapping
@@ -47,13 +48,20 @@ def write(table: pa.Table, path: Path, formats: Mapping[str, str]) -> None:
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
-        pacsv.write_csv(table, path)
+        path.write_text(to_csv(table) + "\n", encoding="utf-8")
     elif suffix == ".json":
         path.write_text(to_json(table), encoding="utf-8")
     elif suffix == ".xlsx":
         write_xlsx(table, path, formats)
     else:
         raise ValidationError(f"cannot write {path.name}: use .csv, .xlsx or .json", field="output")
+
+
+def to_csv(table: pa.Table) -> str:
+    """Rows as CSV text with a header (no final line break)."""
+    sink = io.BytesIO()
+    pacsv.write_csv(table, sink)
+    return sink.getvalue().decode("utf-8").rstrip("\n")
 
 
 def to_json(table: pa.Table) -> str:

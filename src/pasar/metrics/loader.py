@@ -72,11 +72,12 @@ def shipped_catalog_dir() -> Path:
 
 def catalog_dirs(extra: str | Sequence[Path] = "") -> list[Path]:
     """The shipped catalog, then the user's directories (``PASAR_CATALOG_PATH`` style text)."""
-    if isinstance(extra, str):
-        user = [Path(p) for p in extra.split(os.pathsep) if p.strip()]
-    else:
-        user = list(extra)
-    return [shipped_catalog_dir(), *user]
+    return [shipped_catalog_dir(), *(path_list(extra) if isinstance(extra, str) else extra)]
+
+
+def path_list(text: str) -> list[Path]:
+    """Directories of a ``PASAR_CATALOG_PATH`` style text (separated by ``:``)."""
+    return [Path(p) for p in text.split(os.pathsep) if p.strip()]
 
 
 def read_catalog_files(dirs: Iterable[Path]) -> LoadedFiles:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -20,6 +21,7 @@ from pasar.config import Settings
 from pasar.metrics.catalog import Catalog, load_catalog
 from pasar.metrics.compiler import Compiler
 from pasar.metrics.engines import duckdb as engine
+from pasar.metrics.loader import path_list
 from pasar.metrics.spec import Grain
 from pasar.warehouse.store import Warehouse
 
@@ -69,9 +71,9 @@ def latest_day(con: duckdb.DuckDBPyConnection, zone: str) -> dt.date:
     return day
 
 
-def catalog_for(settings: Settings) -> Catalog:
-    """The shipped catalog plus the directories of ``PASAR_CATALOG_PATH``."""
-    return load_catalog(settings.catalog_path)
+def catalog_for(settings: Settings, extra: Sequence[Path] = ()) -> Catalog:
+    """The shipped catalog plus the directories of ``PASAR_CATALOG_PATH``, then ``extra``."""
+    return load_catalog([*path_list(settings.catalog_path), *extra])
 
 
 def run_query(

@@ -53,8 +53,14 @@ def source_fingerprint(catalog: Catalog, entity: str, warehouse: Warehouse, zone
     """What a snapshot of ``entity`` depends on: its metric definitions, the zone, the
     warehouse contents (manifest version and batches)."""
     manifest = warehouse.manifest()
-    definitions = [m.model_dump(mode="json", exclude={"origin"}) for m in catalog.metrics.values()]
-    datasets = [d.model_dump(mode="json", exclude={"origin"}) for d in catalog.datasets.values()]
+    metrics = [m for m in catalog.metrics.values() if entity in m.entities]
+    definitions = [m.model_dump(mode="json", exclude={"origin"}) for m in metrics]
+    used = {m.dataset for m in metrics}
+    datasets = [
+        d.model_dump(mode="json", exclude={"origin"})
+        for d in catalog.datasets.values()
+        if d.name in used
+    ]
     payload = {
         "entity": entity,
         "zone": zone,
@@ -103,18 +109,6 @@ def read_snapshot(settings: Settings, entity: str, as_of: dt.date) -> pa.Table:
             f"--as-of {as_of}`"
         )
     return pq.read_table(path)
-
-
-def stored_days(settings: Settings, entity: str) -> list[dt.date]:
-    """The dates for which a snapshot of ``entity`` is stored."""
-    root = settings.snapshots_dir / entity
-    if not root.is_dir():
-        return []
-    days = []
-    for child in root.iterdir():
-        if child.name.startswith("as_of=") and (child / "snapshot.parquet").exists():
-            days.append(dt.date.fromisoformat(child.name.removeprefix("as_of=")))
-    return sorted(days)
 
 
 def _current(path: Path, fingerprint: str) -> bool:
