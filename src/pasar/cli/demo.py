@@ -55,9 +55,9 @@ def _snapshots(settings: Settings, warehouse: Warehouse) -> None:
     con = engine.connect(warehouse)
     day = latest_day(con, settings.timezone)
     for entity in catalog.entities:
-        files = build_snapshots(entity, [day], settings, catalog, con)
-        state = "computed" if files[0].computed else "already current"
-        console.print(f"Snapshot {entity} as of {day}: {files[0].rows:,} rows ({state}).")
+        built = build_snapshots(entity, [day], settings, catalog, con).files[0]
+        state = "computed" if built.computed else "already current"
+        console.print(f"Snapshot {entity} as of {day}: {built.rows:,} rows ({state}).")
     row = read_snapshot(settings, "marketplace", day).to_pylist()[0]
     for name in HEADLINE:
         shown = show_value(row[name], catalog.metric(name).display_format, settings.currency)

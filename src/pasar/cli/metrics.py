@@ -170,6 +170,9 @@ def snapshot(
     start: str | None = typer.Option(None, "--from", help="First date of a range of snapshots."),
     end: str | None = typer.Option(None, "--to", help="Last date of a range of snapshots."),
     force: bool = typer.Option(False, help="Recompute even when a stored snapshot is current."),
+    full: bool = typer.Option(
+        False, help="Compute from the rows alone, without the stored daily partials."
+    ),
     catalog: list[Path] | None = _CATALOG,
 ) -> None:
     """Compute and store the snapshot of an entity for a date (or each date of a range)."""
@@ -185,11 +188,13 @@ def snapshot(
         days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     else:
         days = [_date(as_of, "--as-of") or latest_day(con, settings.timezone)]
-    files = build_snapshots(entity, days, settings, found, con, force=force)
+    run = build_snapshots(entity, days, settings, found, con, force=force, full=full)
+    files = run.files
     computed = sum(f.computed for f in files)
     console.print(
         f"{entity}: {len(files)} snapshot(s), {computed} computed, {len(files) - computed} "
-        f"already current; {files[-1].rows:,} subjects; latest in {escape(str(files[-1].path))}"
+        f"already current ({run.daily_days_computed} day(s) of daily partials computed); "
+        f"{files[-1].rows:,} subjects; latest in {escape(str(files[-1].path))}"
     )
 
 

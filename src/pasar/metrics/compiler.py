@@ -17,7 +17,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -78,10 +78,12 @@ class _Group:
     time: str
     bounded: bool  # every leaf has a first day (the scan can skip older rows)
     leaves: tuple[Leaf, ...]
+    daily: tuple[str, ...] | None = None  # files of daily partials to combine, else raw rows
 
     @property
     def alias(self) -> str:
-        return f"g_{self.dataset.name}_{self.time}{'' if self.bounded else '_all'}"
+        suffix = "_daily" if self.daily is not None else "" if self.bounded else "_all"
+        return f"g_{self.dataset.name}_{self.time}{suffix}"
 
 
 class Compiler:
@@ -95,10 +97,19 @@ class Compiler:
     # -- public -------------------------------------------------------------------------------
 
     def snapshot(
-        self, entity: str, as_of: dt.date, metrics: Sequence[str] | None = None
+        self,
+        entity: str,
+        as_of: dt.date,
+        metrics: Sequence[str] | None = None,
+        daily: Mapping[tuple[str, str], Sequence[str]] | None = None,
     ) -> exp.Select:
         """Every metric of ``entity`` (or those named) as of the end of local day ``as_of``:
-        one row per subject, with the key, ``as_of`` and one column per metric."""
+        one row per subject, with the key, ``as_of`` and one column per metric.
+
+        ``daily`` maps (dataset, time column) to Parquet files of :meth:`daily_partials`
+        covering the days needed: windowed leaves that can be combined from them are, instead
+        of scanning the dataset's rows.
+        """
         spec = self.catalog.entity(entity)
         names = (
             list(metrics) if metrics else [m.name for m in self.catalog.snapshot_metrics(entity)]
@@ -117,7 +128,7 @@ class Compiler:
                 .where(exp.column(spec.key).is_(exp.null()).not_())
             )
         select = self._select(
-            names, keys, lambda ds: _entity_key(ds, entity), [period], None, subjects
+            names, keys, lambda ds: _entity_key(ds, entity), [period], None, subjects, daily
         )
         columns = (
             [exp.column("__k0").as_(spec.key)]
@@ -175,37 +186,38 @@ class Compiler:
         result = exp.select(*columns).from_(inner)
         return result.order_by(*[exp.column(o, table="s") for o in order]) if order else result
 
-    def leaves_sql(
-        self, leaves: Sequence[Leaf], entity: str, days: Sequence[dt.date]
+    def daily_partials(
+        self, entity: str, leaves: Sequence[Leaf], first: dt.date, last: dt.date
     ) -> exp.Select:
-        """Daily partial results of decomposable ``leaves`` per subject of ``entity``: one row
-        per subject and local day (a rollup), for ``days``."""
-        raise_unless = [leaf.column for leaf in leaves if not leaf.decomposable]
-        if raise_unless:
-            raise ValidationError(f"not decomposable by day: {', '.join(raise_unless)}")
+        """Per subject of ``entity`` and local day from ``first`` to ``last``: the partial
+        aggregates of ``leaves`` (one dataset and time column, all :func:`rollable`), which
+        :meth:`snapshot` combines into any window."""
         groups = self._groups(list(leaves))
-        if len(groups) != 1:
-            raise ValidationError("a rollup is one dataset and one time column")
+        if len(groups) != 1 or not all(rollable(leaf) for leaf in leaves):
+            raise ValidationError("daily partials are of rollable leaves of one dataset and time")
         group = groups[0]
         key = _entity_key(group.dataset, entity)
-        relation = self._relation(group, where=None, extra=key)
         time = exp.column(group.time)
-        local_day = self.dialect.local_date(time)
-        start, end = min(days), max(days)
-        low = self._midnight(start)
-        high = self._midnight(end + dt.timedelta(days=1))
-        condition = exp.and_(exp.GTE(this=time, expression=low), exp.LT(this=time, expression=high))
-        keys = [k.as_(f"__k{i}") for i, k in enumerate(key)]
-        parts = []
+        window = exp.and_(
+            exp.GTE(this=time, expression=self._midnight(first)),
+            exp.LT(this=time, expression=self._day_end(last)),
+            *[k.copy().is_(exp.null()).not_() for k in key],
+        )
+        parts = {}
         for leaf in leaves:
-            for column, agg in _partials(leaf, self.dialect):
-                filt = render(leaf.filter, self.dialect) if leaf.filter is not None else None
-                parts.append(_filtered(agg, filt).as_(column))
+            condition = render(leaf.filter, self.dialect) if leaf.filter is not None else None
+            for column, aggregate in _partials(leaf, self.dialect):
+                parts[column] = _filtered(aggregate, condition).as_(column)
+        keys = [f"__k{i}" for i in range(len(key))]
         return (
-            exp.select(*keys, local_day.as_("day"), *parts)
-            .from_(relation.subquery("r"))
-            .where(condition)
-            .group_by(*[exp.column(f"__k{i}") for i in range(len(key))], exp.column("day"))
+            exp.select(
+                *[k.as_(name) for k, name in zip(key, keys, strict=True)],
+                self.dialect.local_date(time).as_("day"),
+                *parts.values(),
+            )
+            .from_(self._relation(group, where=None, extra=key).subquery("r"))
+            .where(window)
+            .group_by(*[exp.column(k) for k in keys], exp.column("day"))
         )
 
     # -- building blocks ----------------------------------------------------------------------
@@ -218,16 +230,21 @@ class Compiler:
         frames: list[Period],
         where: str | None,
         subjects: exp.Select | None = None,
+        daily: Mapping[tuple[str, str], Sequence[str]] | None = None,
     ) -> exp.Select:
         plan = Plan(self.catalog)
         values = {name: plan.value(name) for name in metrics}
-        groups = self._groups(list(plan.leaves.values()))
+        groups = self._groups(list(plan.leaves.values()), daily)
         series = len(frames) > 1
         join_keys = [f"__k{i}" for i in range(len(key_names))] + (["__period"] if series else [])
         ctes: list[tuple[str, exp.Select]] = []
         for group in groups:
-            key_exprs = keys_of(group.dataset)  # type: ignore[operator]
-            ctes.append((group.alias, self._group_select(group, key_exprs, frames, where)))
+            if group.daily is not None:
+                cte = self._combine_daily(group, len(key_names), frames[0].as_of)
+            else:
+                key_exprs = keys_of(group.dataset)  # type: ignore[operator]
+                cte = self._group_select(group, key_exprs, frames, where)
+            ctes.append((group.alias, cte))
         select = self._join_groups([alias for alias, _ in ctes], join_keys, subjects, series)
         select = select.select(*[v.as_(n) for n, v in values.items()], append=True)
         if series:  # before the groups that join it
@@ -268,20 +285,54 @@ class Compiler:
             select = select.join(alias, using=using, join_type="left")
         return select
 
-    def _groups(self, leaves: list[Leaf]) -> list[_Group]:
-        grouped: dict[tuple[str, str, bool], list[Leaf]] = {}
+    def _groups(
+        self, leaves: list[Leaf], daily: Mapping[tuple[str, str], Sequence[str]] | None = None
+    ) -> list[_Group]:
+        """Leaves computed together: same dataset and time column, and the same source (all
+        history, a bounded scan, or daily partials)."""
+        grouped: dict[tuple[str, str, bool, bool], list[Leaf]] = {}
         for leaf in leaves:
-            bounded = leaf.span not in (ALL_HISTORY,) and leaf.span.to_date is None
-            grouped.setdefault((leaf.dataset, leaf.time, bounded), []).append(leaf)
+            bounded = leaf.span != ALL_HISTORY and leaf.span.to_date is None
+            from_daily = daily is not None and (leaf.dataset, leaf.time) in daily
+            grouped.setdefault(
+                (leaf.dataset, leaf.time, bounded, from_daily and rollable(leaf)), []
+            ).append(leaf)
         return [
             _Group(
                 self.catalog.datasets[ds],
                 time,
                 bounded,
                 tuple(sorted(items, key=lambda x: x.column)),
+                tuple(daily[(ds, time)]) if daily is not None and rolled else None,
             )
-            for (ds, time, bounded), items in sorted(grouped.items())
+            for (ds, time, bounded, rolled), items in sorted(grouped.items())
         ]
+
+    def _combine_daily(self, group: _Group, keys: int, as_of: dt.date) -> exp.Select:
+        """The group's leaves as of ``as_of`` from its daily partial files."""
+        day = exp.column("day")
+        starts = {
+            leaf: as_of - dt.timedelta(days=int(leaf.span.days or 1) - 1) for leaf in group.leaves
+        }
+        lower = min(starts.values())
+        parts = []
+        for leaf in group.leaves:
+            condition = None
+            if starts[leaf] != lower:
+                condition = exp.GTE(this=day.copy(), expression=self.dialect.date(starts[leaf]))
+            parts.append(_combined(leaf, condition).as_(leaf.column))
+        files = exp.Array(expressions=[exp.Literal.string(f) for f in group.daily or ()])
+        source = exp.Table(this=exp.Anonymous(this="read_parquet", expressions=[files]))
+        names = [exp.column(f"__k{i}") for i in range(keys)]
+        select = (
+            exp.select(*names, *parts)
+            .from_(source)
+            .where(
+                exp.GTE(this=day.copy(), expression=self.dialect.date(lower)),
+                exp.LTE(this=day.copy(), expression=self.dialect.date(as_of)),
+            )
+        )
+        return select.group_by(*[n.copy() for n in names]) if names else select
 
     def _group_select(
         self,
@@ -474,16 +525,41 @@ def _aggregate(leaf: Leaf, dialect: Dialect, as_of_time: exp.Expr) -> exp.Expr:
     return cls(this=value)
 
 
+def rollable(leaf: Leaf) -> bool:
+    """Whether a leaf can be combined from daily partials: a windowed count, sum, min, max
+    or average that does not read the as-of time."""
+    return leaf.decomposable and leaf.span.days is not None
+
+
+def _partial_name(leaf: Leaf) -> str:
+    return "p_" + leaf.name.replace("#", "__")
+
+
 def _partials(leaf: Leaf, dialect: Dialect) -> list[tuple[str, exp.Expr]]:
-    """The daily partial aggregates that combine into ``leaf`` over any window."""
+    """The daily partial aggregates that combine into ``leaf`` over any window (named by the
+    leaf's metric, not its window: the 7- and 30-day leaves share them)."""
+    name = _partial_name(leaf)
     if leaf.agg == "avg":
         value = render(leaf.expr, dialect) if leaf.expr is not None else None
         assert value is not None
         return [
-            (f"{leaf.column}__sum", exp.Sum(this=dialect.double(value))),
-            (f"{leaf.column}__n", exp.Count(this=value.copy())),
+            (f"{name}__sum", exp.Sum(this=dialect.double(value))),
+            (f"{name}__n", exp.Count(this=value.copy())),
         ]
-    return [(leaf.column, _aggregate(leaf, dialect, exp.null()))]
+    return [(name, _aggregate(leaf, dialect, exp.null()))]
+
+
+def _combined(leaf: Leaf, condition: exp.Expr | None) -> exp.Expr:
+    """``leaf`` from its daily partials (counts and sums add up, minima and maxima keep)."""
+    name = _partial_name(leaf)
+    if leaf.agg == "avg":
+        total = _filtered(exp.Sum(this=exp.column(f"{name}__sum")), condition)
+        count = _filtered(exp.Sum(this=exp.column(f"{name}__n")), condition)
+        return exp.Div(
+            this=total, expression=exp.Nullif(this=count, expression=exp.Literal.number(0))
+        )
+    combine = {"min": exp.Min, "max": exp.Max}.get(leaf.agg, exp.Sum)
+    return _filtered(combine(this=exp.column(name)), condition)
 
 
 def _filtered(aggregate: exp.Expr, condition: exp.Expr | None) -> exp.Expr:

@@ -28,10 +28,19 @@ from pasar.config import Settings
 from pasar.kit.errors import NotFoundError
 from pasar.metrics.catalog import Catalog
 from pasar.metrics.compiler import Compiler
+from pasar.metrics.daily import DailyStore, daily_groups, window_days
 from pasar.metrics.engines import duckdb as engine
-from pasar.warehouse.store import Warehouse
+from pasar.warehouse.store import Manifest, Warehouse
 
 _SOURCE_KEY = b"pasar.source"
+
+
+@dataclass(frozen=True)
+class SnapshotRun:
+    """What one build did: the snapshots, and how many days of daily partials it computed."""
+
+    files: list[SnapshotFile]
+    daily_days_computed: int
 
 
 @dataclass(frozen=True)
@@ -49,10 +58,9 @@ def snapshot_path(root: Path, entity: str, as_of: dt.date) -> Path:
     return root / entity / f"as_of={as_of.isoformat()}" / "snapshot.parquet"
 
 
-def source_fingerprint(catalog: Catalog, entity: str, warehouse: Warehouse, zone: str) -> str:
+def source_fingerprint(catalog: Catalog, entity: str, manifest: Manifest, zone: str) -> str:
     """What a snapshot of ``entity`` depends on: its metric definitions, the zone, the
     warehouse contents (manifest version and batches)."""
-    manifest = warehouse.manifest()
     metrics = [m for m in catalog.metrics.values() if entity in m.entities]
     definitions = [m.model_dump(mode="json", exclude={"origin"}) for m in metrics]
     used = {m.dataset for m in metrics}
@@ -79,25 +87,47 @@ def build_snapshots(
     con: duckdb.DuckDBPyConnection | None = None,
     *,
     force: bool = False,
-) -> list[SnapshotFile]:
-    """Compute (or reuse, when current) the snapshot of ``entity`` for each of ``days``."""
+    full: bool = False,
+) -> SnapshotRun:
+    """Compute (or reuse, when current) the snapshot of ``entity`` for each of ``days``.
+
+    Windowed counts and sums come from daily partials (:mod:`pasar.metrics.daily`), computed
+    only for the days that are missing; ``full`` computes everything from the rows instead.
+    """
     catalog.entity(entity)
     warehouse = Warehouse(settings.warehouse_dir)
-    con = con or engine.connect(warehouse)
+    manifest = warehouse.manifest()
+    con = warehouse.connect(con, manifest)  # every read below sees this one version
     compiler = Compiler(catalog, "duckdb", settings.timezone)
-    fingerprint = source_fingerprint(catalog, entity, warehouse, settings.timezone)
+    fingerprint = source_fingerprint(catalog, entity, manifest, settings.timezone)
+    todo = [
+        d
+        for d in days
+        if force or not _current(snapshot_path(settings.snapshots_dir, entity, d), fingerprint)
+    ]
+    store = DailyStore(settings.snapshots_dir, entity, catalog, compiler, warehouse)
+    groups = daily_groups(catalog, entity) if todo and not full else []
+    files = {
+        group: store.prepare(group, window_days(todo, group.longest), con, manifest)
+        for group in groups
+    }
     done: list[SnapshotFile] = []
     for day in days:
         path = snapshot_path(settings.snapshots_dir, entity, day)
-        if not force and _current(path, fingerprint):
-            done.append(
-                SnapshotFile(entity, day, path, pq.ParquetFile(path).metadata.num_rows, False)
-            )
+        if day not in todo:
+            rows = pq.ParquetFile(path).metadata.num_rows
+            done.append(SnapshotFile(entity, day, path, rows, False))
             continue
-        table = engine.run(con, compiler.snapshot(entity, day))
+        daily = {
+            (group.dataset, group.time): [
+                by_day[d].as_posix() for d in sorted(window_days([day], group.longest))
+            ]
+            for group, by_day in files.items()
+        }
+        table = engine.run(con, compiler.snapshot(entity, day, daily=daily or None))
         _write(table, path, fingerprint)
         done.append(SnapshotFile(entity, day, path, table.num_rows, True))
-    return done
+    return SnapshotRun(done, store.computed_days)
 
 
 def read_snapshot(settings: Settings, entity: str, as_of: dt.date) -> pa.Table:

@@ -156,11 +156,14 @@ class Warehouse:
         )
         return f"(SELECT {columns} WHERE false)"
 
-    def connect(self, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
-        """A DuckDB connection with one view per fact table over the committed manifest."""
+    def connect(
+        self, con: duckdb.DuckDBPyConnection | None = None, manifest: Manifest | None = None
+    ) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection with one view per fact table over the committed manifest (or the
+        one given, so that a reader sees exactly the version it has read)."""
         con = con or duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
-        manifest = self.manifest()
+        manifest = manifest or self.manifest()
         for table in CONTRACT:
             con.execute(
                 f"CREATE OR REPLACE VIEW {ident(table)} AS SELECT * FROM "
