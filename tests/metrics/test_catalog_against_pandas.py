@@ -273,6 +273,12 @@ def video_views_30d(s: Snap) -> pd.Series:
     return s.sum(v, v["views"]).astype("int64")
 
 
+def creator_video_views_30d(s: Snap) -> pd.Series:
+    v = s.rows("videos", "posted_at", 30)
+    v = v[v["creator_id"].notna()]
+    return s.sum(v, v["views"]).astype("int64")
+
+
 def _creator_lives(s: Snap) -> pd.DataFrame:
     live = s.rows("live_sessions", "started_at", 30)
     return live[live["host_type"] == "creator"]
@@ -288,7 +294,9 @@ def creator_live_views_30d(s: Snap) -> pd.Series:
 
 
 def _creator_views(s: Snap) -> pd.Series:
-    return video_views_30d(s).astype("float64") + creator_live_views_30d(s).astype("float64")
+    return creator_video_views_30d(s).astype("float64") + creator_live_views_30d(s).astype(
+        "float64"
+    )
 
 
 def creator_gpm_30d(s: Snap) -> pd.Series:
@@ -499,6 +507,7 @@ METRICS: dict[str, Callable[[Snap], pd.Series]] = {
     "creator_content_orders_30d": creator_content_orders_30d,
     "videos_posted_30d": videos_posted_30d,
     "video_views_30d": video_views_30d,
+    "creator_video_views_30d": creator_video_views_30d,
     "creator_live_sessions_30d": creator_live_sessions_30d,
     "creator_live_views_30d": creator_live_views_30d,
     "creator_gpm_30d": creator_gpm_30d,

@@ -215,7 +215,11 @@ class Compiler:
                 self.dialect.local_date(time).as_("day"),
                 *parts.values(),
             )
-            .from_(self._relation(group, where=None, extra=key).subquery("r"))
+            .from_(
+                self._relation(
+                    group, None, key, (self._midnight(first), self._day_end(last))
+                ).subquery("r")
+            )
             .where(window)
             .group_by(*[exp.column(k) for k in keys], exp.column("day"))
         )
@@ -343,11 +347,11 @@ class Compiler:
     ) -> exp.Select:
         series = len(frames) > 1
         time = exp.column(group.time)
-        relation = self._relation(group, where, extra=keys)
         end = exp.column("end_ts", table=FRAME) if series else self._day_end(frames[0].as_of)
         starts = {leaf.span: self._start(leaf.span, frames) for leaf in group.leaves}
         lower = None if any(s is None for s in starts.values()) else _earliest(starts, series)
-        source = relation.subquery("r")
+        window = None if series else (lower, end)
+        source = self._relation(group, where, keys, window).subquery("r")
         conditions: list[exp.Expr] = [exp.LT(this=time, expression=end)]
         if lower is not None:
             conditions.append(exp.GTE(this=time, expression=lower))
@@ -394,9 +398,17 @@ class Compiler:
         return self._midnight(day + dt.timedelta(days=1))
 
     def _relation(
-        self, group: _Group, where: str | None, extra: Sequence[exp.Expr] = ()
+        self,
+        group: _Group,
+        where: str | None,
+        extra: Sequence[exp.Expr] = (),
+        window: tuple[exp.Expr | None, exp.Expr] | None = None,
     ) -> exp.Select:
-        """The dataset's rows with the joined columns the group needs."""
+        """The dataset's rows with the joined columns the group needs.
+
+        With a ``window`` (first and end instants of the group's time column), only rows in
+        it are read, and joined tables are aggregated for those rows alone.
+        """
         dataset = group.dataset
         needed = {group.time}
         for leaf in group.leaves:
@@ -417,18 +429,45 @@ class Compiler:
                 {n: parse_expression(d.sql, columns) for n, d in dims.items() if d.expr},
             )
             needed |= {c.name for c in condition.find_all(exp.Column)}
+        own_time = group.time in CONTRACT[dataset.table].column_names
+        in_window = None
+        if window is not None and own_time:
+            in_window = _between(exp.column(group.time), *window)
+            base: exp.Expr = exp.select("*").from_(dataset.table).where(in_window).subquery("t")
+        else:
+            base = exp.to_table(dataset.table).as_("t")
         select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("t")))
-        select = select.from_(exp.to_table(dataset.table).as_("t"))
+        select = select.from_(base)
         for index, join in enumerate(dataset.joins):
             wanted = [n for n in join.columns if n in needed]
-            if wanted:
-                select = self._join(select, join, wanted, f"j{index}")
+            if not wanted:
+                continue
+            restrict: exp.Expr | None = None
+            if in_window is not None:  # only the keys of the rows in the window
+                keys_in = exp.select(*join.key).from_(dataset.table).where(in_window.copy())
+                target: exp.Expr = (
+                    exp.Tuple(expressions=[exp.column(k) for k in join.key])
+                    if len(join.key) > 1
+                    else exp.column(join.key[0])
+                )
+                restrict = target.isin(query=keys_in)
+            elif window is not None and group.time in wanted:  # the join brings the time
+                restrict = _between(exp.column(join.columns[group.time].strip()), *window)
+            select = self._join(select, join, wanted, f"j{index}", restrict)
         if condition is not None:
             select = exp.select("*").from_(select.subquery("w")).where(condition)
         return select
 
-    def _join(self, select: exp.Select, join: Join, wanted: list[str], alias: str) -> exp.Select:
-        """``select`` with the ``wanted`` columns of ``join``: one row per key, never more."""
+    def _join(
+        self,
+        select: exp.Select,
+        join: Join,
+        wanted: list[str],
+        alias: str,
+        restrict: exp.Expr | None = None,
+    ) -> exp.Select:
+        """``select`` with the ``wanted`` columns of ``join``: one row per key, never more
+        (reading only the joined rows that satisfy ``restrict``)."""
         table_columns = CONTRACT[join.table].column_names
         trees = {
             n: parse_expression(join.columns[n], table_columns, aggregates=True) for n in wanted
@@ -436,6 +475,8 @@ class Compiler:
         keys = [exp.column(k) for k in join.key]
         inner = exp.select(*keys, *[render(t, self.dialect).as_(n) for n, t in trees.items()])
         inner = inner.from_(join.table)
+        if restrict is not None:
+            inner = inner.where(restrict)
         if any(t.find(exp.AggFunc) for t in trees.values()):
             inner = inner.group_by(*[k.copy() for k in keys])
         on = exp.and_(*[exp.column(k, table="t").eq(exp.column(k, table=alias)) for k in join.key])
@@ -496,6 +537,14 @@ def _entity_key(dataset: Dataset, entity: str) -> tuple[exp.Expr, ...]:
         raise ValidationError(f"dataset {dataset.name} cannot be grouped by {entity}")
     key = dataset.entities[entity]
     return (exp.column(key),) if key else ()
+
+
+def _between(time: exp.Expr, first: exp.Expr | None, end: exp.Expr) -> exp.Expr:
+    """``first <= time < end`` (no lower bound when ``first`` is None)."""
+    upper = exp.LT(this=time, expression=end.copy())
+    if first is None:
+        return upper
+    return exp.and_(exp.GTE(this=time.copy(), expression=first.copy()), upper)
 
 
 def _aliased(query: exp.Expr, alias: str) -> exp.Subquery:

@@ -14,7 +14,13 @@ FROM (
     FROM (
       SELECT
         t.*
-      FROM tickets AS t
+      FROM (
+        SELECT
+          *
+        FROM tickets
+        WHERE
+          created_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
+      ) AS t
     ) AS r
     WHERE
       created_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)

@@ -8,7 +8,13 @@ WITH g_tickets_created_at_all AS (
   FROM (
     SELECT
       t.*
-    FROM tickets AS t
+    FROM (
+      SELECT
+        *
+      FROM tickets
+      WHERE
+        created_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+    ) AS t
   ) AS r
   WHERE
     created_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP) AND NOT center IS NULL

@@ -26,7 +26,14 @@ FROM (
     FROM (
       SELECT
         t.*
-      FROM chats AS t
+      FROM (
+        SELECT
+          *
+        FROM chats
+        WHERE
+          buyer_message_at >= CAST('2026-09-01 17:00:00+00:00' AS TIMESTAMPTZ)
+          AND buyer_message_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
+      ) AS t
     ) AS r
     WHERE
       (

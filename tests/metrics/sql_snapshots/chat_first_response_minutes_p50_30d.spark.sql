@@ -21,7 +21,14 @@ WITH g_chats_buyer_message_at AS (
   FROM (
     SELECT
       t.*
-    FROM chats AS t
+    FROM (
+      SELECT
+        *
+      FROM chats
+      WHERE
+        buyer_message_at >= CAST('2026-09-01 17:00:00Z' AS TIMESTAMP)
+        AND buyer_message_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+    ) AS t
   ) AS r
   WHERE
     (

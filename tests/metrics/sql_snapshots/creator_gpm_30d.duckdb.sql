@@ -13,7 +13,14 @@ FROM (
     FROM (
       SELECT
         t.*
-      FROM live_sessions AS t
+      FROM (
+        SELECT
+          *
+        FROM live_sessions
+        WHERE
+          started_at >= CAST('2026-09-01 17:00:00+00:00' AS TIMESTAMPTZ)
+          AND started_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
+      ) AS t
     ) AS r
     WHERE
       (
@@ -41,7 +48,14 @@ FROM (
     FROM (
       SELECT
         t.*
-      FROM orders AS t
+      FROM (
+        SELECT
+          *
+        FROM orders
+        WHERE
+          created_at >= CAST('2026-09-01 17:00:00+00:00' AS TIMESTAMPTZ)
+          AND created_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
+      ) AS t
     ) AS r
     WHERE
       (
@@ -54,11 +68,21 @@ FROM (
   ), g_videos_posted_at AS (
     SELECT
       creator_id AS __k0,
-      SUM(views) AS video_views_30d__30d
+      SUM(views) FILTER(WHERE
+        (
+          NOT creator_id IS NULL
+        )) AS creator_video_views_30d__30d
     FROM (
       SELECT
         t.*
-      FROM videos AS t
+      FROM (
+        SELECT
+          *
+        FROM videos
+        WHERE
+          posted_at >= CAST('2026-09-01 17:00:00+00:00' AS TIMESTAMPTZ)
+          AND posted_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
+      ) AS t
     ) AS r
     WHERE
       (
@@ -76,7 +100,7 @@ FROM (
       THEN (
         CAST(COALESCE(creator_gmv_live_30d__30d, 0) AS DOUBLE) + CAST(COALESCE(creator_gmv_video_30d__30d, 0) AS DOUBLE)
       ) * 1000 / NULLIF(
-        CAST(COALESCE(video_views_30d__30d, 0) AS DOUBLE) + CAST(COALESCE(creator_live_views_30d__30d, 0) AS DOUBLE),
+        CAST(COALESCE(creator_video_views_30d__30d, 0) AS DOUBLE) + CAST(COALESCE(creator_live_views_30d__30d, 0) AS DOUBLE),
         0
       )
     END AS creator_gpm_30d

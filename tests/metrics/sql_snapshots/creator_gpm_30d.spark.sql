@@ -8,7 +8,14 @@ WITH g_live_sessions_started_at AS (
   FROM (
     SELECT
       t.*
-    FROM live_sessions AS t
+    FROM (
+      SELECT
+        *
+      FROM live_sessions
+      WHERE
+        started_at >= CAST('2026-09-01 17:00:00Z' AS TIMESTAMP)
+        AND started_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+    ) AS t
   ) AS r
   WHERE
     (
@@ -36,7 +43,14 @@ WITH g_live_sessions_started_at AS (
   FROM (
     SELECT
       t.*
-    FROM orders AS t
+    FROM (
+      SELECT
+        *
+      FROM orders
+      WHERE
+        created_at >= CAST('2026-09-01 17:00:00Z' AS TIMESTAMP)
+        AND created_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+    ) AS t
   ) AS r
   WHERE
     (
@@ -49,11 +63,21 @@ WITH g_live_sessions_started_at AS (
 ), g_videos_posted_at AS (
   SELECT
     creator_id AS __k0,
-    SUM(views) AS video_views_30d__30d
+    SUM(views) FILTER(WHERE
+      (
+        NOT creator_id IS NULL
+      )) AS creator_video_views_30d__30d
   FROM (
     SELECT
       t.*
-    FROM videos AS t
+    FROM (
+      SELECT
+        *
+      FROM videos
+      WHERE
+        posted_at >= CAST('2026-09-01 17:00:00Z' AS TIMESTAMP)
+        AND posted_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+    ) AS t
   ) AS r
   WHERE
     (
@@ -76,7 +100,7 @@ FROM (
       THEN (
         CAST(COALESCE(creator_gmv_live_30d__30d, 0) AS DOUBLE) + CAST(COALESCE(creator_gmv_video_30d__30d, 0) AS DOUBLE)
       ) * 1000 / NULLIF(
-        CAST(COALESCE(video_views_30d__30d, 0) AS DOUBLE) + CAST(COALESCE(creator_live_views_30d__30d, 0) AS DOUBLE),
+        CAST(COALESCE(creator_video_views_30d__30d, 0) AS DOUBLE) + CAST(COALESCE(creator_live_views_30d__30d, 0) AS DOUBLE),
         0
       )
     END AS creator_gpm_30d

@@ -21,7 +21,14 @@ WITH g_tickets_created_at AS (
   FROM (
     SELECT
       t.*
-    FROM tickets AS t
+    FROM (
+      SELECT
+        *
+      FROM tickets
+      WHERE
+        created_at >= CAST('2026-09-24 17:00:00Z' AS TIMESTAMP)
+        AND created_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+    ) AS t
   ) AS r
   WHERE
     (

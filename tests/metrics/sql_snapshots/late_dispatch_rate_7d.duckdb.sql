@@ -26,7 +26,14 @@ FROM (
     FROM (
       SELECT
         t.*
-      FROM orders AS t
+      FROM (
+        SELECT
+          *
+        FROM orders
+        WHERE
+          ship_by_at >= CAST('2026-09-24 17:00:00+00:00' AS TIMESTAMPTZ)
+          AND ship_by_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
+      ) AS t
     ) AS r
     WHERE
       (

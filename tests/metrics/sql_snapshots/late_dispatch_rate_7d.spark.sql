@@ -21,7 +21,14 @@ WITH g_orders_ship_by_at AS (
   FROM (
     SELECT
       t.*
-    FROM orders AS t
+    FROM (
+      SELECT
+        *
+      FROM orders
+      WHERE
+        ship_by_at >= CAST('2026-09-24 17:00:00Z' AS TIMESTAMP)
+        AND ship_by_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+    ) AS t
   ) AS r
   WHERE
     (

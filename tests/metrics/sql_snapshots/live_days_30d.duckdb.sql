@@ -23,7 +23,14 @@ FROM (
     FROM (
       SELECT
         t.*
-      FROM live_sessions AS t
+      FROM (
+        SELECT
+          *
+        FROM live_sessions
+        WHERE
+          started_at >= CAST('2026-09-01 17:00:00+00:00' AS TIMESTAMPTZ)
+          AND started_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
+      ) AS t
     ) AS r
     WHERE
       (

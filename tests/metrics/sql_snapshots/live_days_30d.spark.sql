@@ -18,7 +18,14 @@ WITH g_live_sessions_started_at AS (
   FROM (
     SELECT
       t.*
-    FROM live_sessions AS t
+    FROM (
+      SELECT
+        *
+      FROM live_sessions
+      WHERE
+        started_at >= CAST('2026-09-01 17:00:00Z' AS TIMESTAMP)
+        AND started_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+    ) AS t
   ) AS r
   WHERE
     (

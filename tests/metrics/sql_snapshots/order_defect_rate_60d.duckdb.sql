@@ -25,12 +25,28 @@ FROM (
       SELECT
         t.*,
         j0.worst_rating
-      FROM orders AS t
+      FROM (
+        SELECT
+          *
+        FROM orders
+        WHERE
+          created_at >= CAST('2026-08-02 17:00:00+00:00' AS TIMESTAMPTZ)
+          AND created_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
+      ) AS t
       LEFT JOIN (
         SELECT
           order_id,
           MIN(rating) AS worst_rating
         FROM reviews
+        WHERE
+          order_id IN (
+            SELECT
+              order_id
+            FROM orders
+            WHERE
+              created_at >= CAST('2026-08-02 17:00:00+00:00' AS TIMESTAMPTZ)
+              AND created_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
+          )
         GROUP BY
           order_id
       ) AS j0

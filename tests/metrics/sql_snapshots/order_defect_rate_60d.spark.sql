@@ -20,12 +20,28 @@ WITH g_orders_created_at AS (
     SELECT
       t.*,
       j0.worst_rating
-    FROM orders AS t
+    FROM (
+      SELECT
+        *
+      FROM orders
+      WHERE
+        created_at >= CAST('2026-08-02 17:00:00Z' AS TIMESTAMP)
+        AND created_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+    ) AS t
     LEFT JOIN (
       SELECT
         order_id,
         MIN(rating) AS worst_rating
       FROM reviews
+      WHERE
+        order_id IN (
+          SELECT
+            order_id
+          FROM orders
+          WHERE
+            created_at >= CAST('2026-08-02 17:00:00Z' AS TIMESTAMP)
+            AND created_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+        )
       GROUP BY
         order_id
     ) AS j0
