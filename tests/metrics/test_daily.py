@@ -110,3 +110,18 @@ def test_appended_and_updated_orders_recompute_exactly_what_changed(tmp_path: Pa
     # every group reading orders, over its longest window: created 90, due 7, delivered 90,
     # order lines 30 (the groups of chats, videos, listings and LIVE are untouched)
     assert computed == 90 + 7 + 90 + 30
+
+
+@pytest.mark.parametrize("entity", ["seller", "merchant"])
+def test_a_backfill_slides_each_window_by_a_day_and_stays_exact(
+    tmp_path: Path, marketplace: Marketplace, entity: str
+) -> None:
+    """Twenty consecutive days: after the first, each day's windows move by one day (adding the
+    entering day, subtracting the leaving ones) — and still equal the rows' numbers."""
+    settings = _home(tmp_path, marketplace)
+    days = [dt.date(2026, 8, 20) + dt.timedelta(days=i) for i in range(20)]
+    build_snapshots(entity, days, settings, marketplace.catalog)
+    slid = {d: read_snapshot(settings, entity, d) for d in days}
+    build_snapshots(entity, days, settings, marketplace.catalog, force=True, full=True)
+    for day in days:
+        _same(slid[day], read_snapshot(settings, entity, day))

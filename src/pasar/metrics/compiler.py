@@ -78,7 +78,7 @@ class _Group:
     time: str
     bounded: bool  # every leaf has a first day (the scan can skip older rows)
     leaves: tuple[Leaf, ...]
-    daily: tuple[str, ...] | None = None  # files of daily partials to combine, else raw rows
+    daily: str | None = None  # a window file holding the leaves (else: the dataset's rows)
 
     @property
     def alias(self) -> str:
@@ -101,14 +101,14 @@ class Compiler:
         entity: str,
         as_of: dt.date,
         metrics: Sequence[str] | None = None,
-        daily: Mapping[tuple[str, str], Sequence[str]] | None = None,
+        daily: Mapping[tuple[str, str], str] | None = None,
     ) -> exp.Select:
         """Every metric of ``entity`` (or those named) as of the end of local day ``as_of``:
         one row per subject, with the key, ``as_of`` and one column per metric.
 
-        ``daily`` maps (dataset, time column) to Parquet files of :meth:`daily_partials`
-        covering the days needed: windowed leaves that can be combined from them are, instead
-        of scanning the dataset's rows.
+        ``daily`` maps (dataset, time column) to a window file (:meth:`combine_days`,
+        :meth:`slide`) holding the group's rollable leaves as of ``as_of``: they are read from
+        it instead of scanning the dataset's rows.
         """
         spec = self.catalog.entity(entity)
         names = (
@@ -234,7 +234,7 @@ class Compiler:
         frames: list[Period],
         where: str | None,
         subjects: exp.Select | None = None,
-        daily: Mapping[tuple[str, str], Sequence[str]] | None = None,
+        daily: Mapping[tuple[str, str], str] | None = None,
     ) -> exp.Select:
         plan = Plan(self.catalog)
         values = {name: plan.value(name) for name in metrics}
@@ -244,7 +244,7 @@ class Compiler:
         ctes: list[tuple[str, exp.Select]] = []
         for group in groups:
             if group.daily is not None:
-                cte = self._combine_daily(group, len(key_names), frames[0].as_of)
+                cte = _read_window(group, len(key_names))
             else:
                 key_exprs = keys_of(group.dataset)  # type: ignore[operator]
                 cte = self._group_select(group, key_exprs, frames, where)
@@ -290,7 +290,7 @@ class Compiler:
         return select
 
     def _groups(
-        self, leaves: list[Leaf], daily: Mapping[tuple[str, str], Sequence[str]] | None = None
+        self, leaves: list[Leaf], daily: Mapping[tuple[str, str], str] | None = None
     ) -> list[_Group]:
         """Leaves computed together: same dataset and time column, and the same source (all
         history, a bounded scan, or daily partials)."""
@@ -307,36 +307,71 @@ class Compiler:
                 time,
                 bounded,
                 tuple(sorted(items, key=lambda x: x.column)),
-                tuple(daily[(ds, time)]) if daily is not None and rolled else None,
+                daily[(ds, time)] if daily is not None and rolled else None,
             )
             for (ds, time, bounded, rolled), items in sorted(grouped.items())
         ]
 
-    def _combine_daily(self, group: _Group, keys: int, as_of: dt.date) -> exp.Select:
-        """The group's leaves as of ``as_of`` from its daily partial files."""
+    def combine_days(
+        self, leaves: Sequence[Leaf], keys: int, files: Sequence[str], as_of: dt.date
+    ) -> exp.Select:
+        """The window file of rollable ``leaves`` as of ``as_of``, from the daily partial files
+        of every day of their windows (subjects keyed ``__k0``…)."""
         day = exp.column("day")
-        starts = {
-            leaf: as_of - dt.timedelta(days=int(leaf.span.days or 1) - 1) for leaf in group.leaves
-        }
+        starts = {leaf: as_of - dt.timedelta(days=int(leaf.span.days or 1) - 1) for leaf in leaves}
         lower = min(starts.values())
         parts = []
-        for leaf in group.leaves:
+        for leaf in leaves:
             condition = None
             if starts[leaf] != lower:
                 condition = exp.GTE(this=day.copy(), expression=self.dialect.date(starts[leaf]))
-            parts.append(_combined(leaf, condition).as_(leaf.column))
-        files = exp.Array(expressions=[exp.Literal.string(f) for f in group.daily or ()])
-        source = exp.Table(this=exp.Anonymous(this="read_parquet", expressions=[files]))
+            for column, partial, combine in _window_parts(leaf):
+                parts.append(_filtered(combine(this=exp.column(partial)), condition).as_(column))
         names = [exp.column(f"__k{i}") for i in range(keys)]
         select = (
             exp.select(*names, *parts)
-            .from_(source)
+            .from_(_parquet(files))
             .where(
                 exp.GTE(this=day.copy(), expression=self.dialect.date(lower)),
                 exp.LTE(this=day.copy(), expression=self.dialect.date(as_of)),
             )
         )
         return select.group_by(*[n.copy() for n in names]) if names else select
+
+    def slide(
+        self,
+        leaves: Sequence[Leaf],
+        keys: int,
+        previous: str,
+        entering: str,
+        leaving: Mapping[int, str],
+    ) -> exp.Select:
+        """The window file of the next day from the previous day's: each leaf adds the day
+        that enters its window and subtracts the day that leaves it (``leaving`` maps a window
+        length to that day's partial file). Only for sums and counts (see :func:`slidable`)."""
+        names = [f"__k{i}" for i in range(keys)]
+        columns = [c for leaf in leaves for c, _, _ in _window_parts(leaf)]
+        branches: list[exp.Select] = [
+            exp.select(*names, *columns).from_(_parquet([previous])),
+            exp.select(
+                *names,
+                *[exp.column(p).as_(c) for leaf in leaves for c, p, _ in _window_parts(leaf)],
+            ).from_(_parquet([entering])),
+        ]
+        for days, file in sorted(leaving.items()):
+            gone = [
+                exp.Neg(this=exp.column(p)).as_(c)
+                for leaf in leaves
+                if leaf.span.days == days
+                for c, p, _ in _window_parts(leaf)
+            ]
+            branches.append(exp.select(*names, *gone).from_(_parquet([file])))
+        union: exp.Expr = branches[0]
+        for branch in branches[1:]:
+            union = exp.Union(this=union, expression=branch, distinct=False, by_name=True)
+        totals = [exp.Sum(this=exp.column(c)).as_(c) for c in columns]
+        select = exp.select(*[exp.column(n) for n in names], *totals).from_(_aliased(union, "d"))
+        return select.group_by(*[exp.column(n) for n in names]) if names else select
 
     def _group_select(
         self,
@@ -598,17 +633,43 @@ def _partials(leaf: Leaf, dialect: Dialect) -> list[tuple[str, exp.Expr]]:
     return [(name, _aggregate(leaf, dialect, exp.null()))]
 
 
-def _combined(leaf: Leaf, condition: exp.Expr | None) -> exp.Expr:
-    """``leaf`` from its daily partials (counts and sums add up, minima and maxima keep)."""
-    name = _partial_name(leaf)
+def _window_parts(leaf: Leaf) -> list[tuple[str, str, type[exp.AggFunc]]]:
+    """(window file column, daily partial column, how days combine) for a rollable leaf; an
+    average keeps its sum and count, divided when read."""
+    partial = _partial_name(leaf)
     if leaf.agg == "avg":
-        total = _filtered(exp.Sum(this=exp.column(f"{name}__sum")), condition)
-        count = _filtered(exp.Sum(this=exp.column(f"{name}__n")), condition)
-        return exp.Div(
-            this=total, expression=exp.Nullif(this=count, expression=exp.Literal.number(0))
-        )
-    combine = {"min": exp.Min, "max": exp.Max}.get(leaf.agg, exp.Sum)
-    return _filtered(combine(this=exp.column(name)), condition)
+        return [
+            (f"{leaf.column}__sum", f"{partial}__sum", exp.Sum),
+            (f"{leaf.column}__n", f"{partial}__n", exp.Sum),
+        ]
+    combine: type[exp.AggFunc] = {"min": exp.Min, "max": exp.Max}.get(leaf.agg, exp.Sum)
+    return [(leaf.column, partial, combine)]
+
+
+def slidable(leaves: Sequence[Leaf]) -> bool:
+    """Whether a window can move by a day by adding and subtracting days: counts and sums only
+    (a minimum cannot be taken back)."""
+    return all(leaf.agg in ("count", "sum", "avg") for leaf in leaves)
+
+
+def _read_window(group: _Group, keys: int) -> exp.Select:
+    names = [exp.column(f"__k{i}") for i in range(keys)]
+    values: list[exp.Expr] = []
+    for leaf in group.leaves:
+        if leaf.agg == "avg":
+            total, count = (exp.column(c) for c, _, _ in _window_parts(leaf))
+            ratio = exp.Div(
+                this=total, expression=exp.Nullif(this=count, expression=exp.Literal.number(0))
+            )
+            values.append(ratio.as_(leaf.column))
+        else:
+            values.append(exp.column(leaf.column))
+    return exp.select(*names, *values).from_(_parquet([str(group.daily)]))
+
+
+def _parquet(files: Sequence[str]) -> exp.Table:
+    paths = exp.Array(expressions=[exp.Literal.string(f) for f in files])
+    return exp.Table(this=exp.Anonymous(this="read_parquet", expressions=[paths]))
 
 
 def _filtered(aggregate: exp.Expr, condition: exp.Expr | None) -> exp.Expr:

@@ -23,6 +23,7 @@ import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -31,12 +32,14 @@ import pyarrow.parquet as pq
 from sqlglot import exp
 
 from pasar.metrics.catalog import Catalog
-from pasar.metrics.compiler import Compiler, rollable
+from pasar.metrics.compiler import Compiler, rollable, slidable
 from pasar.metrics.plan import Leaf, Plan
 from pasar.warehouse.contract import CONTRACT
 from pasar.warehouse.store import Manifest, Warehouse
 
 STATE = "state.json"
+WINDOW = "window.parquet"
+_WINDOW_KEY = b"pasar.window"
 
 
 @dataclass(frozen=True)
@@ -94,9 +97,9 @@ class DailyStore:
         days: set[dt.date],
         con: duckdb.DuckDBPyConnection,
         manifest: Manifest,
-    ) -> dict[dt.date, Path]:
-        """The partial file of each of ``days``, computing the missing and stale ones. ``con``
-        must read the warehouse at ``manifest``."""
+    ) -> None:
+        """Make the partial file of each of ``days`` current, computing the missing and stale
+        ones. ``con`` must read the warehouse at ``manifest``."""
         folder = self.root / f"{group.dataset}.{group.time}"
         folder.mkdir(parents=True, exist_ok=True)
         segments = self._segments(group, manifest)
@@ -111,7 +114,53 @@ class DailyStore:
         missing = sorted(d for d in days if not _day_file(folder, d).exists())
         for first, last in _runs(missing):
             self._compute(group, folder, first, last, con)
-        return {d: _day_file(folder, d) for d in days}
+
+    def window(self, group: DailyGroup, as_of: dt.date, con: duckdb.DuckDBPyConnection) -> Path:
+        """The group's leaves as of ``as_of`` in one file (``window.parquet``), from the day
+        files :meth:`prepare` made current.
+
+        When the file holds the day before and none of the days it was made from changed, the
+        window moves by one day: the entering day is added and the leaving days subtracted, so
+        day N+1 reads a handful of files instead of every day of its windows. That is exact for
+        counts and whole or decimal sums; anything else is combined from all its days.
+        """
+        folder = self.root / f"{group.dataset}.{group.time}"
+        path = folder / WINDOW
+        days = sorted(window_days([as_of], group.longest))
+        stamps = {d.isoformat(): _stamp(_day_file(folder, d)) for d in days}
+        kept = _read_window_meta(path)
+        if kept == {"as_of": as_of.isoformat(), "days": stamps}:
+            return path
+        keys = 0 if self.catalog.datasets[group.dataset].entities[self.entity] is None else 1
+        yesterday = (as_of - dt.timedelta(days=1)).isoformat()
+        unchanged = kept is not None and all(
+            _stamp(_day_file(folder, dt.date.fromisoformat(d))) == stamp
+            for d, stamp in kept["days"].items()
+        )
+        entering = _day_file(folder, as_of)
+        if (
+            kept is not None
+            and kept["as_of"] == yesterday
+            and unchanged
+            and slidable(group.leaves)
+            and _exact(entering)
+        ):
+            leaving = {
+                int(leaf.span.days or 1): _day_file(
+                    folder, as_of - dt.timedelta(days=int(leaf.span.days or 1))
+                ).as_posix()
+                for leaf in group.leaves
+            }
+            select = self.compiler.slide(
+                group.leaves, keys, path.as_posix(), entering.as_posix(), leaving
+            )
+        else:
+            files = [_day_file(folder, d).as_posix() for d in days]
+            select = self.compiler.combine_days(group.leaves, keys, files, as_of)
+        table = con.sql(select.sql("duckdb")).to_arrow_table()
+        meta = json.dumps({"as_of": as_of.isoformat(), "days": stamps}).encode()
+        _write_day(path, table.replace_schema_metadata({_WINDOW_KEY: meta}))
+        return path
 
     def _segments(self, group: DailyGroup, manifest: Manifest) -> dict[str, list[str]]:
         dataset = self.catalog.datasets[group.dataset]
@@ -179,6 +228,29 @@ class DailyStore:
             rows = table.filter(pc.equal(table["day"], pa.scalar(day, pa.date32())))
             _write_day(_day_file(folder, day), rows)
             self.computed_days += 1
+
+
+def _stamp(path: Path) -> list[int]:
+    """What identifies one version of a file: it is only ever replaced, never edited."""
+    stat = path.stat()
+    return [stat.st_mtime_ns, stat.st_size]
+
+
+def _exact(path: Path) -> bool:
+    """Whether every partial of a day file is a whole number or a decimal (sums of floats
+    would drift as days are added and taken away)."""
+    return all(
+        pa.types.is_integer(f.type) or pa.types.is_decimal(f.type)
+        for f in pq.read_schema(path)
+        if f.name.startswith("p_")
+    )
+
+
+def _read_window_meta(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    raw = (pq.read_schema(path).metadata or {}).get(_WINDOW_KEY)
+    return json.loads(raw) if raw else None
 
 
 def _day_file(folder: Path, day: dt.date) -> Path:

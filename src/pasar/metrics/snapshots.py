@@ -107,10 +107,8 @@ def build_snapshots(
     ]
     store = DailyStore(settings.snapshots_dir, entity, catalog, compiler, warehouse)
     groups = daily_groups(catalog, entity) if todo and not full else []
-    files = {
-        group: store.prepare(group, window_days(todo, group.longest), con, manifest)
-        for group in groups
-    }
+    for group in groups:
+        store.prepare(group, window_days(todo, group.longest), con, manifest)
     done: list[SnapshotFile] = []
     for day in days:
         path = snapshot_path(settings.snapshots_dir, entity, day)
@@ -118,12 +116,7 @@ def build_snapshots(
             rows = pq.ParquetFile(path).metadata.num_rows
             done.append(SnapshotFile(entity, day, path, rows, False))
             continue
-        daily = {
-            (group.dataset, group.time): [
-                by_day[d].as_posix() for d in sorted(window_days([day], group.longest))
-            ]
-            for group, by_day in files.items()
-        }
+        daily = {(g.dataset, g.time): store.window(g, day, con).as_posix() for g in groups}
         table = engine.run(con, compiler.snapshot(entity, day, daily=daily or None))
         _write(table, path, fingerprint)
         done.append(SnapshotFile(entity, day, path, table.num_rows, True))
