@@ -466,11 +466,23 @@ class Compiler:
             needed |= {c.name for c in condition.find_all(exp.Column)}
         own_time = group.time in CONTRACT[dataset.table].column_names
         in_window = None
+        base: exp.Expr = exp.to_table(dataset.table).as_("t")
         if window is not None and own_time:
             in_window = _between(exp.column(group.time), *window)
-            base: exp.Expr = exp.select("*").from_(dataset.table).where(in_window).subquery("t")
-        else:
-            base = exp.to_table(dataset.table).as_("t")
+            base = exp.select("*").from_(dataset.table).where(in_window).subquery("t")
+        elif window is not None:  # a lookup brings the time: only rows whose parent is in it
+            lookup = next(j for j in dataset.joins if group.time in j.columns)
+            parents = (
+                exp.select(*lookup.key)
+                .from_(lookup.table)
+                .where(_between(exp.column(lookup.columns[group.time].strip()), *window))
+            )
+            base = (
+                exp.select("*")
+                .from_(dataset.table)
+                .where(_key_tuple(lookup.key).isin(query=parents))
+                .subquery("t")
+            )
         select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("t")))
         select = select.from_(base)
         for index, join in enumerate(dataset.joins):
@@ -480,12 +492,7 @@ class Compiler:
             restrict: exp.Expr | None = None
             if in_window is not None:  # only the keys of the rows in the window
                 keys_in = exp.select(*join.key).from_(dataset.table).where(in_window.copy())
-                target: exp.Expr = (
-                    exp.Tuple(expressions=[exp.column(k) for k in join.key])
-                    if len(join.key) > 1
-                    else exp.column(join.key[0])
-                )
-                restrict = target.isin(query=keys_in)
+                restrict = _key_tuple(join.key).isin(query=keys_in)
             elif window is not None and group.time in wanted:  # the join brings the time
                 restrict = _between(exp.column(join.columns[group.time].strip()), *window)
             select = self._join(select, join, wanted, f"j{index}", restrict)
@@ -572,6 +579,13 @@ def _entity_key(dataset: Dataset, entity: str) -> tuple[exp.Expr, ...]:
         raise ValidationError(f"dataset {dataset.name} cannot be grouped by {entity}")
     key = dataset.entities[entity]
     return (exp.column(key),) if key else ()
+
+
+def _key_tuple(key: Sequence[str]) -> exp.Expr:
+    """A key of one or more columns, as compared with ``IN (SELECT …)``."""
+    if len(key) == 1:
+        return exp.column(key[0])
+    return exp.Tuple(expressions=[exp.column(k) for k in key])
 
 
 def _between(time: exp.Expr, first: exp.Expr | None, end: exp.Expr) -> exp.Expr:
