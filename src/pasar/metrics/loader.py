@@ -14,45 +14,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import pydantic
-import yaml
-
 from pasar.kit.issues import Issues, did_you_mean
+from pasar.kit.yamlfile import LineMapping, parse_yaml, validate_model
 from pasar.metrics.spec import CatalogFile, Dataset, Entity, Metric, Origin
-
-
-class _Mapping(dict[Any, Any]):
-    """A YAML mapping that remembers its own line and the line of each key."""
-
-    line: int
-    lines: dict[Any, int]
-
-
-class _LineLoader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
-    loader.flatten_mapping(node)
-    mapping = _Mapping()
-    mapping.line = node.start_mark.line + 1
-    mapping.lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str | int | float | bool) and key is not None:
-            raise yaml.constructor.ConstructorError(
-                None, None, "a key must be a plain name, not a list or mapping", key_node.start_mark
-            )
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice", key_node.start_mark
-            )
-        mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping.lines[key] = key_node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 @dataclass
@@ -96,16 +60,14 @@ def read_catalog_files(dirs: Iterable[Path]) -> LoadedFiles:
 def _read_file(path: Path, loaded: LoadedFiles) -> None:
     name = str(path)
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        loaded.issues.add(name, line, f"not valid YAML: {problem}")
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        loaded.issues.add(name, 0, f"not valid YAML: {exc}")
         return
+    document = parse_yaml(name, text, loaded.issues)
     if document is None:
         return
-    if not isinstance(document, _Mapping):
+    if not isinstance(document, LineMapping):
         loaded.issues.add(name, 1, "a catalog file is a mapping with entities, datasets, metrics")
         return
     for key in document:
@@ -134,49 +96,9 @@ def _parse(
     issues: Issues,
     section_line: int,
 ) -> Entity | Dataset | Metric | None:
-    if not isinstance(item, _Mapping):
-        kind = model.__name__.lower()
-        issues.add(file, section_line, f"each {kind} must be a mapping, got {item!r}")
-        return None
-    label = f"{model.__name__.lower()} {item.get('name', '?')}"
-    try:
-        fields = tuple((str(k), line) for k, line in item.lines.items())
-        return model.model_validate({**item, "origin": Origin(file, item.line, fields)})
-    except pydantic.ValidationError as exc:
-        for error in exc.errors():
-            line, where = _locate(item, error["loc"])
-            message = _message(error, model)
-            issues.add(file, line, f"{label}: {where + ': ' if where else ''}{message}")
-    return None
-
-
-def _locate(item: _Mapping, loc: tuple[int | str, ...]) -> tuple[int, str]:
-    """The line of the deepest key of ``loc`` that exists, and the path as text."""
-    line = item.line
-    node: Any = item
-    for part in loc:
-        if isinstance(node, _Mapping) and part in node:
-            line = node.lines.get(part, line)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-            line = getattr(node, "line", line)
-        else:
-            break
-    where = ".".join(str(p) for p in loc if not str(p).startswith(("function-", "union[")))
-    return line, where
-
-
-def _message(error: Any, model: type[Any]) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        field = str(error["loc"][-1])
-        fields = [f for f in model.model_fields if f != "origin"]
-        return f"unknown field{did_you_mean(field, fields)}"
-    if kind == "missing":
-        return "is required"
-    text = str(error["msg"])
-    return text.removeprefix("Value error, ")
+    fields = tuple((str(k), line) for k, line in getattr(item, "lines", {}).items())
+    origin = Origin(file, getattr(item, "line", section_line), fields)
+    return validate_model(model, item, file, issues, section_line, {"origin": origin})
 
 
 __all__ = ["CatalogFile", "LoadedFiles", "catalog_dirs", "read_catalog_files"]
