@@ -467,9 +467,12 @@ class Compiler:
         own_time = group.time in CONTRACT[dataset.table].column_names
         in_window = None
         base: exp.Expr = exp.to_table(dataset.table).as_("t")
+        rows: exp.Select | None = None  # the dataset's rows in the window, read once
+        rows_name = f"__rows_{group.alias}"  # unique in a query: Spark hoists every CTE
         if window is not None and own_time:
             in_window = _between(exp.column(group.time), *window)
-            base = exp.select("*").from_(dataset.table).where(in_window).subquery("t")
+            rows = exp.select("*").from_(dataset.table).where(in_window)
+            base = exp.to_table(rows_name).as_("t")
         elif window is not None:  # a lookup brings the time: only rows whose parent is in it
             lookup = next(j for j in dataset.joins if group.time in j.columns)
             parents = (
@@ -480,7 +483,7 @@ class Compiler:
             base = (
                 exp.select("*")
                 .from_(dataset.table)
-                .where(_key_tuple(lookup.key).isin(query=parents))
+                .where(_keys_in(lookup.key, parents))
                 .subquery("t")
             )
         select = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("t")))
@@ -491,11 +494,13 @@ class Compiler:
                 continue
             restrict: exp.Expr | None = None
             if in_window is not None:  # only the keys of the rows in the window
-                keys_in = exp.select(*join.key).from_(dataset.table).where(in_window.copy())
-                restrict = _key_tuple(join.key).isin(query=keys_in)
+                restrict = _keys_in(join.key, exp.select(*join.key).from_(rows_name))
             elif window is not None and group.time in wanted:  # the join brings the time
                 restrict = _between(exp.column(join.columns[group.time].strip()), *window)
             select = self._join(select, join, wanted, f"j{index}", restrict)
+        if rows is not None:
+            materialized = True if self.dialect.name == "duckdb" else None  # Spark: no keyword
+            select = select.with_(rows_name, as_=rows, materialized=materialized)
         if condition is not None:
             select = exp.select("*").from_(select.subquery("w")).where(condition)
         return select
@@ -586,6 +591,24 @@ def _key_tuple(key: Sequence[str]) -> exp.Expr:
     if len(key) == 1:
         return exp.column(key[0])
     return exp.Tuple(expressions=[exp.column(k) for k in key])
+
+
+def _keys_in(key: Sequence[str], parents: exp.Select) -> exp.Expr:
+    """``key IN (parents)``; for a one-column key also between the parents' least and greatest
+    key, which engines turn into a range that skips the Parquet row groups outside it (the
+    ``IN`` alone makes DuckDB read every row group: 5× slower for a day of order lines)."""
+    inside = _key_tuple(key).isin(query=parents)
+    if len(key) != 1:
+        return inside
+    column = parents.selects[0]
+
+    def bound(function: type[exp.AggFunc]) -> exp.Expr:
+        extreme = parents.copy()
+        extreme.set("expressions", [function(this=column.copy())])
+        return exp.Subquery(this=extreme)
+
+    ranged = exp.Between(this=exp.column(key[0]), low=bound(exp.Min), high=bound(exp.Max))
+    return exp.and_(inside, ranged)
 
 
 def _between(time: exp.Expr, first: exp.Expr | None, end: exp.Expr) -> exp.Expr:

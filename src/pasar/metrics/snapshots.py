@@ -16,9 +16,11 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -28,11 +30,12 @@ from pasar.config import Settings
 from pasar.kit.errors import NotFoundError
 from pasar.metrics.catalog import Catalog
 from pasar.metrics.compiler import Compiler
-from pasar.metrics.daily import DailyStore, daily_groups, window_days
+from pasar.metrics.daily import DailyGroup, DailyStore, daily_groups, window_days
 from pasar.metrics.engines import duckdb as engine
 from pasar.warehouse.store import Manifest, Warehouse
 
 _SOURCE_KEY = b"pasar.source"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,7 @@ def build_snapshots(
     ]
     store = DailyStore(settings.snapshots_dir, entity, catalog, compiler, warehouse)
     groups = daily_groups(catalog, entity) if todo and not full else []
-    for group in groups:
-        store.prepare(group, window_days(todo, group.longest), con, manifest)
+    _each(groups, lambda g, c: store.prepare(g, window_days(todo, g.longest), c, manifest), con)
     done: list[SnapshotFile] = []
     for day in days:
         path = snapshot_path(settings.snapshots_dir, entity, day)
@@ -116,11 +118,35 @@ def build_snapshots(
             rows = pq.ParquetFile(path).metadata.num_rows
             done.append(SnapshotFile(entity, day, path, rows, False))
             continue
-        daily = {(g.dataset, g.time): store.window(g, day, con).as_posix() for g in groups}
+        windows = _each(groups, lambda g, c, day=day: store.window(g, day, c), con)
+        daily = {(g.dataset, g.time): w.as_posix() for g, w in zip(groups, windows, strict=True)}
         table = engine.run(con, compiler.snapshot(entity, day, daily=daily or None))
         _write(table, path, fingerprint)
         done.append(SnapshotFile(entity, day, path, table.num_rows, True))
     return SnapshotRun(done, store.computed_days)
+
+
+def _each(
+    groups: Sequence[DailyGroup],
+    work: Callable[[DailyGroup, duckdb.DuckDBPyConnection], T],
+    con: duckdb.DuckDBPyConnection,
+) -> list[T]:
+    """``work`` for every group, the groups in parallel threads (each with its own cursor on
+    ``con``): most of a day's work is many small queries and file writes that leave cores
+    idle when run one after another."""
+    if len(groups) <= 1:
+        return [work(g, con) for g in groups]
+
+    def run(group: DailyGroup) -> T:
+        cursor = con.cursor()
+        try:
+            cursor.execute("SET TimeZone = 'UTC'")
+            return work(group, cursor)
+        finally:
+            cursor.close()
+
+    with ThreadPoolExecutor(max_workers=min(len(groups), os.cpu_count() or 1)) as pool:
+        return list(pool.map(run, groups))
 
 
 def read_snapshot(settings: Settings, entity: str, as_of: dt.date) -> pa.Table:

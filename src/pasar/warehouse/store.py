@@ -163,6 +163,7 @@ class Warehouse:
         one given, so that a reader sees exactly the version it has read)."""
         con = con or duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")  # long queries must not draw on stderr
         manifest = manifest or self.manifest()
         for table in CONTRACT:
             con.execute(

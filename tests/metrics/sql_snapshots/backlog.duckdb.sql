@@ -12,15 +12,16 @@ FROM (
           OR resolved_at >= CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
         )) AS backlog__all
     FROM (
-      SELECT
-        t.*
-      FROM (
+      WITH __rows_g_tickets_created_at_all AS MATERIALIZED (
         SELECT
           *
         FROM tickets
         WHERE
           created_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
-      ) AS t
+      )
+      SELECT
+        t.*
+      FROM __rows_g_tickets_created_at_all AS t
     ) AS r
     WHERE
       created_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)

@@ -11,16 +11,17 @@ FROM (
           host_type = 'creator'
         )) AS creator_live_views_30d__30d
     FROM (
-      SELECT
-        t.*
-      FROM (
+      WITH __rows_g_live_sessions_started_at AS MATERIALIZED (
         SELECT
           *
         FROM live_sessions
         WHERE
           started_at >= CAST('2026-09-01 17:00:00+00:00' AS TIMESTAMPTZ)
           AND started_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
-      ) AS t
+      )
+      SELECT
+        t.*
+      FROM __rows_g_live_sessions_started_at AS t
     ) AS r
     WHERE
       (
@@ -46,16 +47,17 @@ FROM (
           NOT creator_id IS NULL AND channel = 'video'
         )) AS creator_gmv_video_30d__30d
     FROM (
-      SELECT
-        t.*
-      FROM (
+      WITH __rows_g_orders_created_at AS MATERIALIZED (
         SELECT
           *
         FROM orders
         WHERE
           created_at >= CAST('2026-09-01 17:00:00+00:00' AS TIMESTAMPTZ)
           AND created_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
-      ) AS t
+      )
+      SELECT
+        t.*
+      FROM __rows_g_orders_created_at AS t
     ) AS r
     WHERE
       (
@@ -73,16 +75,17 @@ FROM (
           NOT creator_id IS NULL
         )) AS creator_video_views_30d__30d
     FROM (
-      SELECT
-        t.*
-      FROM (
+      WITH __rows_g_videos_posted_at AS MATERIALIZED (
         SELECT
           *
         FROM videos
         WHERE
           posted_at >= CAST('2026-09-01 17:00:00+00:00' AS TIMESTAMPTZ)
           AND posted_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
-      ) AS t
+      )
+      SELECT
+        t.*
+      FROM __rows_g_videos_posted_at AS t
     ) AS r
     WHERE
       (

@@ -21,16 +21,17 @@ FROM (
           AND products_pinned >= 1
         )) AS live_days_30d__30d
     FROM (
-      SELECT
-        t.*
-      FROM (
+      WITH __rows_g_live_sessions_started_at AS MATERIALIZED (
         SELECT
           *
         FROM live_sessions
         WHERE
           started_at >= CAST('2026-09-01 17:00:00+00:00' AS TIMESTAMPTZ)
           AND started_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
-      ) AS t
+      )
+      SELECT
+        t.*
+      FROM __rows_g_live_sessions_started_at AS t
     ) AS r
     WHERE
       (

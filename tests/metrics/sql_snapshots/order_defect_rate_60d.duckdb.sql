@@ -22,17 +22,18 @@ FROM (
         )) AS defective_orders__60d,
       COUNT(*) AS orders_placed__60d
     FROM (
-      SELECT
-        t.*,
-        j0.worst_rating
-      FROM (
+      WITH __rows_g_orders_created_at AS MATERIALIZED (
         SELECT
           *
         FROM orders
         WHERE
           created_at >= CAST('2026-08-02 17:00:00+00:00' AS TIMESTAMPTZ)
           AND created_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
-      ) AS t
+      )
+      SELECT
+        t.*,
+        j0.worst_rating
+      FROM __rows_g_orders_created_at AS t
       LEFT JOIN (
         SELECT
           order_id,
@@ -42,10 +43,16 @@ FROM (
           order_id IN (
             SELECT
               order_id
-            FROM orders
-            WHERE
-              created_at >= CAST('2026-08-02 17:00:00+00:00' AS TIMESTAMPTZ)
-              AND created_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
+            FROM __rows_g_orders_created_at
+          )
+          AND order_id BETWEEN (
+            SELECT
+              MIN(order_id)
+            FROM __rows_g_orders_created_at
+          ) AND (
+            SELECT
+              MAX(order_id)
+            FROM __rows_g_orders_created_at
           )
         GROUP BY
           order_id

@@ -1,4 +1,11 @@
-WITH g_orders_created_at AS (
+WITH __rows_g_orders_created_at AS (
+  SELECT
+    *
+  FROM orders
+  WHERE
+    created_at >= CAST('2026-08-02 17:00:00Z' AS TIMESTAMP)
+    AND created_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+), g_orders_created_at AS (
   SELECT
     seller_id AS __k0,
     COUNT(*) FILTER(WHERE
@@ -20,14 +27,7 @@ WITH g_orders_created_at AS (
     SELECT
       t.*,
       j0.worst_rating
-    FROM (
-      SELECT
-        *
-      FROM orders
-      WHERE
-        created_at >= CAST('2026-08-02 17:00:00Z' AS TIMESTAMP)
-        AND created_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
-    ) AS t
+    FROM __rows_g_orders_created_at AS t
     LEFT JOIN (
       SELECT
         order_id,
@@ -37,10 +37,16 @@ WITH g_orders_created_at AS (
         order_id IN (
           SELECT
             order_id
-          FROM orders
-          WHERE
-            created_at >= CAST('2026-08-02 17:00:00Z' AS TIMESTAMP)
-            AND created_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+          FROM __rows_g_orders_created_at
+        )
+        AND order_id BETWEEN (
+          SELECT
+            MIN(order_id)
+          FROM __rows_g_orders_created_at
+        ) AND (
+          SELECT
+            MAX(order_id)
+          FROM __rows_g_orders_created_at
         )
       GROUP BY
         order_id
