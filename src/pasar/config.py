@@ -36,6 +36,10 @@ class Settings(BaseSettings):
         default="",
         description="Extra metric catalog directories, separated by ':' (after the shipped one).",
     )
+    policy_path: str = Field(
+        default="",
+        description="Extra policy pack directories, separated by ':' (after the shipped packs).",
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from pasar.cli.output import console
+from pasar.cli.output import console, option_date
 from pasar.config import get_settings
 from pasar.kit.errors import ValidationError
 from pasar.metrics import export
@@ -30,17 +30,6 @@ _CATALOG = typer.Option(
 
 def _catalog(extra: list[Path] | None) -> Catalog:
     return catalog_for(get_settings(), extra or [])
-
-
-def _date(text: str | None, option: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise ValidationError(
-            f"{option} {text!r} is not a date like 2026-10-31", field=option
-        ) from exc
 
 
 @app.command()
@@ -101,7 +90,7 @@ def show_sql(
     found = _catalog(catalog)
     metric = found.metric(name)
     chosen = entity or metric.entities[0]
-    day = _date(as_of, "--as-of") or dt.date.today()
+    day = option_date(as_of, "--as-of") or dt.date.today()
     select = Compiler(found, dialect, get_settings().timezone).snapshot(chosen, day, [name])
     typer.echo(f"-- {metric.name}: {metric.description}")
     typer.echo(select.sql(dialect=dialect, pretty=True))
@@ -135,9 +124,9 @@ def query(
     request = QueryRequest(
         list(metrics),
         list(by or []),
-        as_of=_date(as_of, "--as-of"),
-        start=_date(start, "--from"),
-        end=_date(end, "--to"),
+        as_of=option_date(as_of, "--as-of"),
+        start=option_date(start, "--from"),
+        end=option_date(end, "--to"),
         grain=grain,  # type: ignore[arg-type]
         where=where,
     )
@@ -179,7 +168,7 @@ def snapshot(
     settings = get_settings()
     found = _catalog(catalog)
     con = engine.connect(Warehouse(settings.warehouse_dir))
-    first, last = _date(start, "--from"), _date(end, "--to")
+    first, last = option_date(start, "--from"), option_date(end, "--to")
     if (first is None) != (last is None):
         raise ValidationError("give both --from and --to, or --as-of")
     if first is not None and last is not None:
@@ -187,7 +176,7 @@ def snapshot(
             raise ValidationError(f"--to {last} is before --from {first}")
         days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     else:
-        days = [_date(as_of, "--as-of") or latest_day(con, settings.timezone)]
+        days = [option_date(as_of, "--as-of") or latest_day(con, settings.timezone)]
     run = build_snapshots(entity, days, settings, found, con, force=force, full=full)
     files = run.files
     computed = sum(f.computed for f in files)

@@ -1,7 +1,8 @@
-"""Shared console, progress bars and summary rendering for CLI commands."""
+"""Shared console, progress bars, option parsing and summary rendering for CLI commands."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,11 +11,24 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pasar.config import Settings
+from pasar.kit.errors import ValidationError
 from pasar.kit.money import format_compact, format_money
 from pasar.warehouse.summary import MarketplaceSummary
 
 console = Console()
 errors = Console(stderr=True)
+
+
+def option_date(text: str | None, option: str) -> dt.date | None:
+    """A ``YYYY-MM-DD`` option value, or a clear error naming the option."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValidationError(
+            f"{option} {text!r} is not a date like 2026-10-31", field=option
+        ) from exc
 
 
 @contextmanager

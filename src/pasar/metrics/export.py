@@ -80,27 +80,42 @@ def to_json(table: pa.Table) -> str:
 
 def write_xlsx(table: pa.Table, path: Path, formats: Mapping[str, str]) -> None:
     """An XLSX sheet with a bold header, frozen, and number formats per metric."""
+    write_workbook({"metrics": table}, path, formats)
+
+
+def write_workbook(sheets: Mapping[str, pa.Table], path: Path, formats: Mapping[str, str]) -> None:
+    """An XLSX workbook, one sheet per table (bold frozen header, number formats by column)."""
     from openpyxl import Workbook  # type: ignore[import-untyped]
     from openpyxl.styles import Font  # type: ignore[import-untyped]
 
     excel = {"percent": "0.0%", "money": "#,##0", "integer": "#,##0", "number": "#,##0.00"}
     book = Workbook()
-    sheet = book.active
-    sheet.title = "metrics"
-    sheet.append(table.column_names)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in table.to_pylist():
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row.values()])
-    for index, name in enumerate(table.column_names, start=1):
-        number_format = excel.get(formats.get(name, ""))
-        letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = max(12, len(name) + 2)
-        if number_format:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = number_format
-    sheet.freeze_panes = "A2"
+    book.remove(book.active)
+    for title, table in sheets.items():
+        sheet = book.create_sheet(title[:31])
+        sheet.append(table.column_names)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in table.to_pylist():
+            sheet.append([_cell(v) for v in row.values()])
+        for index, name in enumerate(table.column_names, start=1):
+            number_format = excel.get(formats.get(name, ""))
+            letter = sheet.cell(row=1, column=index).column_letter
+            sheet.column_dimensions[letter].width = max(12, len(name) + 2)
+            if number_format:
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                    cell.number_format = number_format
+        sheet.freeze_panes = "A2"
+    path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
 
 
 def chart(table: pa.Table, metrics: list[str], path: Path, title: str) -> None:

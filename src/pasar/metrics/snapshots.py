@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -118,12 +119,18 @@ def build_snapshots(
             rows = pq.ParquetFile(path).metadata.num_rows
             done.append(SnapshotFile(entity, day, path, rows, False))
             continue
-        windows = _each(groups, lambda g, c, day=day: store.window(g, day, c), con)
+        windows = _each(groups, partial(_window_of, store, day), con)
         daily = {(g.dataset, g.time): w.as_posix() for g, w in zip(groups, windows, strict=True)}
         table = engine.run(con, compiler.snapshot(entity, day, daily=daily or None))
         _write(table, path, fingerprint)
         done.append(SnapshotFile(entity, day, path, table.num_rows, True))
     return SnapshotRun(done, store.computed_days)
+
+
+def _window_of(
+    store: DailyStore, day: dt.date, group: DailyGroup, con: duckdb.DuckDBPyConnection
+) -> Path:
+    return store.window(group, day, con)
 
 
 def _each(

@@ -1,0 +1,1 @@
+"""The policy engine: packs of SQL-predicate policies, evaluated over metric snapshots."""
