@@ -203,7 +203,8 @@ def select(library: PolicyLibrary, reference: str) -> Selection:
 
 
 def read_pack(path: Path, issues: Issues) -> Pack | None:
-    """One pack file validated as a :class:`Pack` (problems added to ``issues``)."""
+    """One pack file validated as a :class:`Pack`; problems are added to ``issues`` and the
+    policies with problems left out (so the others are still checked)."""
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -228,9 +229,17 @@ def read_pack(path: Path, issues: Issues) -> Pack | None:
                 Policy, item, name, issues, document.lines["policies"], {"origin": origin}
             )
             checked.append(policy)
-        if any(p is None for p in checked):
+        valid = [p for p in checked if p is not None]
+        # the pack's own fields are checked even when no policy is valid
+        placeholder = Policy.model_construct(id="placeholder")
+        document = _with(document, "policies", valid or [placeholder])
+        if not valid and checked:
+            _validate_pack(document, name, issues)
             return None
-        document = _with(document, "policies", checked)
+    return _validate_pack(document, name, issues)
+
+
+def _validate_pack(document: LineMapping, name: str, issues: Issues) -> Pack | None:
     fields = tuple((str(k), line) for k, line in document.lines.items())
     origin = Origin(name, document.line, fields)
     return validate_model(
