@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import typer
 
 from pasar.cli.db import upgrade_store
@@ -13,6 +15,8 @@ from pasar.metrics.engines import duckdb as engine
 from pasar.metrics.export import show_value
 from pasar.metrics.query import catalog_for, latest_day
 from pasar.metrics.snapshots import build_snapshots, read_snapshot
+from pasar.policy.findings import findings_on
+from pasar.policy.packs import load_library
 from pasar.warehouse.ingest.batch import IngestRequest, ingest
 from pasar.warehouse.store import Warehouse
 from pasar.warehouse.summary import summarise
@@ -45,10 +49,27 @@ def demo(
     console.print(f"Operational store at revision {after} ({settings.database_url}).")
     warehouse = Warehouse(settings.warehouse_dir)
     console.print(summary_table(summarise(warehouse, settings.timezone), settings))
-    _snapshots(settings, warehouse)
+    day = _snapshots(settings, warehouse)
+    _policies(settings, day)
 
 
-def _snapshots(settings: Settings, warehouse: Warehouse) -> None:
+def _policies(settings: Settings, day: dt.date) -> None:
+    """What each shipped pack in force finds on the last day (nothing is recorded)."""
+    catalog = catalog_for(settings)
+    library = load_library(catalog, settings.policy_path)
+    for name in library.names():
+        pack = library.in_force(name, day)
+        if pack is None:
+            continue
+        found = findings_on(library.policies(pack), day, settings, catalog, build=False)
+        findings, subjects = found.num_rows, set(found["subject"].to_pylist())
+        console.print(
+            f"Policy pack {pack.ref} as of {day}: {findings:,} findings for {len(subjects):,} "
+            f"subjects (`pasar policy dry-run {name}` lists them)."
+        )
+
+
+def _snapshots(settings: Settings, warehouse: Warehouse) -> dt.date:
     """Every entity's metric snapshot as of the last day with orders, and the marketplace's
     headline rates."""
     catalog = catalog_for(settings)
@@ -62,6 +83,7 @@ def _snapshots(settings: Settings, warehouse: Warehouse) -> None:
     for name in HEADLINE:
         shown = show_value(row[name], catalog.metric(name).display_format, settings.currency)
         console.print(f"  {name:<36} {shown}")
+    return day
 
 
 HEADLINE = (

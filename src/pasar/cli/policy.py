@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import typer
 from rich.markup import escape
@@ -17,10 +16,10 @@ from pasar.kit.errors import NotFoundError, ValidationError
 from pasar.metrics import export
 from pasar.metrics.catalog import Catalog
 from pasar.metrics.query import catalog_for, latest_day
-from pasar.metrics.snapshots import build_snapshots, snapshot_path
+from pasar.metrics.snapshots import build_snapshots
 from pasar.policy.backtest import Backtest, backtest
-from pasar.policy.evaluate import evaluate
 from pasar.policy.explain import Explanation, explain_subject
+from pasar.policy.findings import findings_on
 from pasar.policy.packs import PolicyLibrary, load_library, select
 from pasar.warehouse.store import Warehouse
 
@@ -219,16 +218,7 @@ def dry_run(
     applied = selection.on(day)
     if applied is None:
         raise NotFoundError(f"no version of {pack} is in force on {day}")
-    compiled = selection.policies_on(day)
-    con = duckdb.connect()
-    tables = []
-    for entity in sorted({c.entity for c in compiled}):
-        build_snapshots(entity, [day], settings, catalog)
-        key = catalog.entity(entity).key or "marketplace"
-        path = snapshot_path(settings.snapshots_dir, entity, day).as_posix()
-        chosen = [c for c in compiled if c.entity == entity]
-        tables.append(evaluate(con, chosen, path, day, key, None, settings.currency))
-    findings = pa.concat_tables(tables)
+    findings = findings_on(selection.policies_on(day), day, settings, catalog)
     language = _language(lang, settings)
     title = f"{applied.ref} as of {day}: {findings.num_rows:,} findings"
     if format_ != "table":

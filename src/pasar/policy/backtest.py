@@ -27,9 +27,10 @@ import pyarrow as pa
 from pasar.config import Settings
 from pasar.kit.errors import ValidationError
 from pasar.metrics.catalog import Catalog
-from pasar.metrics.snapshots import build_snapshots, snapshot_path
-from pasar.policy.evaluate import FINDINGS_SCHEMA, evaluate
-from pasar.policy.packs import CompiledPolicy, Selection
+from pasar.metrics.snapshots import build_snapshots
+from pasar.policy.evaluate import FINDINGS_SCHEMA
+from pasar.policy.findings import findings_on
+from pasar.policy.packs import Selection
 
 MAX_DAYS = 731
 
@@ -99,29 +100,13 @@ def replay(
         # only findings within the longest cooldown can hold a policy back
         recent = [t for d, t in found if (day - d).days < longest]
         history = pa.concat_tables(recent) if recent else None
-        for entity in entities:
-            policies = [c for c in plan[day] if c.entity == entity]
-            if policies:
-                table = _evaluate_day(con, policies, entity, day, settings, catalog, history)
-                found.append((day, table))
+        if plan[day]:
+            table = findings_on(plan[day], day, settings, catalog, history, con, build=False)
+            found.append((day, table))
     packs = {day: pack.ref for day in days if (pack := selection.on(day)) is not None}
     tables = [t for _, t in found]
     findings = pa.concat_tables(tables) if tables else FINDINGS_SCHEMA.empty_table()
     return Replay(selection.label, findings, packs)
-
-
-def _evaluate_day(
-    con: duckdb.DuckDBPyConnection,
-    policies: list[CompiledPolicy],
-    entity: str,
-    day: dt.date,
-    settings: Settings,
-    catalog: Catalog,
-    history: pa.Table | None,
-) -> pa.Table:
-    key = catalog.entity(entity).key or "marketplace"
-    path = snapshot_path(settings.snapshots_dir, entity, day).as_posix()
-    return evaluate(con, policies, path, day, key, history, settings.currency)
 
 
 def _dates(start: dt.date, end: dt.date) -> Iterator[dt.date]:

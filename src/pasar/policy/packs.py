@@ -29,7 +29,7 @@ from pasar.metrics.expressions import ExpressionError
 from pasar.metrics.loader import path_list
 from pasar.metrics.spec import Origin
 from pasar.policy.predicate import parse_amount, parse_when
-from pasar.policy.spec import Pack, Policy
+from pasar.policy.spec import Explanation, Outcome, Pack, Policy
 from pasar.policy.template import Part, parse_template
 
 LANGUAGES = ("en", "id")
@@ -231,7 +231,13 @@ def read_pack(path: Path, issues: Issues) -> Pack | None:
             checked.append(policy)
         valid = [p for p in checked if p is not None]
         # the pack's own fields are checked even when no policy is valid
-        placeholder = Policy.model_construct(id="placeholder")
+        placeholder = Policy.model_construct(
+            id="placeholder",
+            version=1,
+            when="TRUE",
+            outcome=Outcome(kind="gate"),
+            explain=Explanation(en="-", id="-"),
+        )
         document = _with(document, "policies", valid or [placeholder])
         if not valid and checked:
             _validate_pack(document, name, issues)
