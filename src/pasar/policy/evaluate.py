@@ -74,15 +74,17 @@ def evaluate(
     if len(entities) != 1:
         raise ValidationError(f"evaluate one entity at a time, got {', '.join(sorted(entities))}")
     source = _source(con, snapshot)
-    past = history if history is not None else HISTORY_SCHEMA.empty_table()
+    # from_batches: an empty_table() would import pandas (0.2 s) on a fresh process
+    past = history if history is not None else pa.Table.from_batches([], HISTORY_SCHEMA)
     con.register("__policy_history", past.select(["policy_id", "subject", "as_of"]))
     try:
         _check_types(con, policies, source)
         branches = [_branch(c, as_of, key, currency) for c in policies]
-        union: exp.Query = branches[0]
-        for branch in branches[1:]:
-            union = exp.union(union, branch, distinct=False)
-        statement = union.with_("__snapshot", as_=source, materialized=True)
+        # in one call and without copies: sqlglot copies both sides of each pairwise union
+        union: exp.Query = (
+            exp.union(*branches, distinct=False, copy=False) if len(branches) > 1 else branches[0]
+        )
+        statement = union.with_("__snapshot", as_=source, materialized=True, copy=False)
         table = con.sql(statement.sql("duckdb")).to_arrow_table()
     finally:
         con.unregister("__policy_history")
@@ -145,8 +147,11 @@ def _probe(
         columns.append(compiled.when.copy().as_(f"w{i}"))
         if compiled.amount is not None:
             columns.append(compiled.amount.copy().as_(f"a{i}"))
-    probe = exp.select(*columns).from_(source.subquery("s")).limit(0)
-    types = dict(zip(*_describe(con, probe.sql("duckdb")), strict=True))
+    # one row, run: a literal that cannot be converted (orders_7d > 'abc') fails here
+    probe = exp.select(*columns).from_(source.subquery("s")).limit(1)
+    relation = con.sql(probe.sql("duckdb"))
+    types = dict(zip(relation.columns, [str(t) for t in relation.types], strict=True))
+    relation.fetchall()
     for i, compiled in enumerate(policies):
         if types[f"w{i}"] != "BOOLEAN":
             raise ValidationError(
@@ -158,11 +163,6 @@ def _probe(
                 f"policy {compiled.policy.id}: amount is {types[f'a{i}']}, not a number",
                 field="amount",
             )
-
-
-def _describe(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[str]]:
-    relation = con.sql(sql)
-    return list(relation.columns), [str(t) for t in relation.types]
 
 
 def _numeric(type_name: str) -> bool:

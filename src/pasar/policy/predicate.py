@@ -48,13 +48,24 @@ _CONDITIONS: tuple[type[exp.Expr], ...] = (
 def parse_when(text: str, columns: Collection[str]) -> exp.Expr:
     """The checked condition tree of a policy's ``when``, or :class:`ExpressionError`."""
     tree = parse_expression(text, columns, what="when")
-    root = tree.unnest() if isinstance(tree, exp.Paren) else tree
+    _require_condition(tree)
+    return tree
+
+
+def _require_condition(node: exp.Expr) -> None:
+    """``node`` and every operand of its AND/OR/NOT are conditions, never bare values (which
+    engines would read as "is not zero")."""
+    root = node.unnest() if isinstance(node, exp.Paren) else node
     if not isinstance(root, _CONDITIONS):
         raise ExpressionError(
             f"when must be a condition such as `orders_7d >= 10`, not a value "
             f"({root.sql('duckdb')[:60]})"
         )
-    return tree
+    if isinstance(root, exp.And | exp.Or):
+        _require_condition(root.this)
+        _require_condition(root.expression)
+    elif isinstance(root, exp.Not):
+        _require_condition(root.this)
 
 
 def parse_amount(text: str, columns: Collection[str]) -> exp.Expr:
