@@ -469,10 +469,14 @@ class Compiler:
         base: exp.Expr = exp.to_table(dataset.table).as_("t")
         rows: exp.Select | None = None  # the dataset's rows in the window, read once
         rows_name = f"__rows_{group.alias}"  # unique in a query: Spark hoists every CTE
+        restricted = any(n in needed for j in dataset.joins for n in j.columns)
         if window is not None and own_time:
             in_window = _between(exp.column(group.time), *window)
             rows = exp.select("*").from_(dataset.table).where(in_window)
-            base = exp.to_table(rows_name).as_("t")
+            if restricted:  # joined tables read the keys of these rows: a CTE, read once
+                base = exp.to_table(rows_name).as_("t")
+            else:
+                base, rows = rows.subquery("t"), None
         elif window is not None:  # a lookup brings the time: only rows whose parent is in it
             lookup = next(j for j in dataset.joins if group.time in j.columns)
             parents = (

@@ -111,7 +111,18 @@ def build_snapshots(
     ]
     store = DailyStore(settings.snapshots_dir, entity, catalog, compiler, warehouse)
     groups = daily_groups(catalog, entity) if todo and not full else []
-    _each(groups, lambda g, c: store.prepare(g, window_days(todo, g.longest), c, manifest), con)
+    # the biggest groups first, so that the threads finish together
+    groups.sort(key=lambda g: len(g.leaves), reverse=True)
+    ready: dict[dt.date, list[Path]] = {}
+
+    def prepare(group: DailyGroup, cursor: duckdb.DuckDBPyConnection) -> Path | None:
+        store.prepare(group, window_days(todo, group.longest), cursor, manifest)
+        # one day (the usual next day): its window right away, in the same thread
+        return store.window(group, todo[0], cursor) if len(todo) == 1 else None
+
+    prepared = _each(groups, prepare, con)
+    if len(todo) == 1 and groups:
+        ready[todo[0]] = [p for p in prepared if p is not None]
     done: list[SnapshotFile] = []
     for day in days:
         path = snapshot_path(settings.snapshots_dir, entity, day)
@@ -119,11 +130,13 @@ def build_snapshots(
             rows = pq.ParquetFile(path).metadata.num_rows
             done.append(SnapshotFile(entity, day, path, rows, False))
             continue
-        windows = _each(groups, partial(_window_of, store, day), con)
+        windows = ready.get(day) or _each(groups, partial(_window_of, store, day), con)
         daily = {(g.dataset, g.time): w.as_posix() for g, w in zip(groups, windows, strict=True)}
-        table = engine.run(con, compiler.snapshot(entity, day, daily=daily or None))
-        _write(table, path, fingerprint)
-        done.append(SnapshotFile(entity, day, path, table.num_rows, True))
+        select = compiler.snapshot(entity, day, daily=daily or None)
+        rows = engine.write_parquet(
+            con, select, path, {_SOURCE_KEY.decode(): fingerprint}, sync=True
+        )
+        done.append(SnapshotFile(entity, day, path, rows, True))
     return SnapshotRun(done, store.computed_days)
 
 
@@ -172,14 +185,3 @@ def _current(path: Path, fingerprint: str) -> bool:
         return False
     metadata = pq.read_schema(path).metadata or {}
     return metadata.get(_SOURCE_KEY) == fingerprint.encode()
-
-
-def _write(table: pa.Table, path: Path, fingerprint: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    metadata = dict(table.schema.metadata or {})
-    metadata[_SOURCE_KEY] = fingerprint.encode()
-    temporary = path.with_suffix(f".tmp-{os.getpid()}")
-    pq.write_table(table.replace_schema_metadata(metadata), temporary, compression="zstd")
-    with temporary.open("rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)

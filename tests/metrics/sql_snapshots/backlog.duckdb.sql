@@ -12,16 +12,15 @@ FROM (
           OR resolved_at >= CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
         )) AS backlog__all
     FROM (
-      WITH __rows_g_tickets_created_at_all AS MATERIALIZED (
+      SELECT
+        t.*
+      FROM (
         SELECT
           *
         FROM tickets
         WHERE
           created_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
-      )
-      SELECT
-        t.*
-      FROM __rows_g_tickets_created_at_all AS t
+      ) AS t
     ) AS r
     WHERE
       created_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)

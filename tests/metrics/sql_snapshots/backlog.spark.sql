@@ -1,10 +1,4 @@
-WITH __rows_g_tickets_created_at_all AS (
-  SELECT
-    *
-  FROM tickets
-  WHERE
-    created_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
-), g_tickets_created_at_all AS (
+WITH g_tickets_created_at_all AS (
   SELECT
     center AS __k0,
     COUNT(*) FILTER(WHERE
@@ -14,7 +8,13 @@ WITH __rows_g_tickets_created_at_all AS (
   FROM (
     SELECT
       t.*
-    FROM __rows_g_tickets_created_at_all AS t
+    FROM (
+      SELECT
+        *
+      FROM tickets
+      WHERE
+        created_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+    ) AS t
   ) AS r
   WHERE
     created_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP) AND NOT center IS NULL

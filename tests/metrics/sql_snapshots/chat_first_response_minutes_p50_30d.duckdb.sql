@@ -24,17 +24,16 @@ FROM (
           NOT first_response_at IS NULL
         )) AS chat_first_response_minutes_p50_30d__rows__30d
     FROM (
-      WITH __rows_g_chats_buyer_message_at AS MATERIALIZED (
+      SELECT
+        t.*
+      FROM (
         SELECT
           *
         FROM chats
         WHERE
           buyer_message_at >= CAST('2026-09-01 17:00:00+00:00' AS TIMESTAMPTZ)
           AND buyer_message_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
-      )
-      SELECT
-        t.*
-      FROM __rows_g_chats_buyer_message_at AS t
+      ) AS t
     ) AS r
     WHERE
       (

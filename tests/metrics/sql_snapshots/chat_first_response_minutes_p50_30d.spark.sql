@@ -1,11 +1,4 @@
-WITH __rows_g_chats_buyer_message_at AS (
-  SELECT
-    *
-  FROM chats
-  WHERE
-    buyer_message_at >= CAST('2026-09-01 17:00:00Z' AS TIMESTAMP)
-    AND buyer_message_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
-), g_chats_buyer_message_at AS (
+WITH g_chats_buyer_message_at AS (
   SELECT
     seller_id AS __k0,
     PERCENTILE(
@@ -28,7 +21,14 @@ WITH __rows_g_chats_buyer_message_at AS (
   FROM (
     SELECT
       t.*
-    FROM __rows_g_chats_buyer_message_at AS t
+    FROM (
+      SELECT
+        *
+      FROM chats
+      WHERE
+        buyer_message_at >= CAST('2026-09-01 17:00:00Z' AS TIMESTAMP)
+        AND buyer_message_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+    ) AS t
   ) AS r
   WHERE
     (

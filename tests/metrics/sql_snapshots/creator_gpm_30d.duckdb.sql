@@ -11,17 +11,16 @@ FROM (
           host_type = 'creator'
         )) AS creator_live_views_30d__30d
     FROM (
-      WITH __rows_g_live_sessions_started_at AS MATERIALIZED (
+      SELECT
+        t.*
+      FROM (
         SELECT
           *
         FROM live_sessions
         WHERE
           started_at >= CAST('2026-09-01 17:00:00+00:00' AS TIMESTAMPTZ)
           AND started_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
-      )
-      SELECT
-        t.*
-      FROM __rows_g_live_sessions_started_at AS t
+      ) AS t
     ) AS r
     WHERE
       (
@@ -47,17 +46,16 @@ FROM (
           NOT creator_id IS NULL AND channel = 'video'
         )) AS creator_gmv_video_30d__30d
     FROM (
-      WITH __rows_g_orders_created_at AS MATERIALIZED (
+      SELECT
+        t.*
+      FROM (
         SELECT
           *
         FROM orders
         WHERE
           created_at >= CAST('2026-09-01 17:00:00+00:00' AS TIMESTAMPTZ)
           AND created_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
-      )
-      SELECT
-        t.*
-      FROM __rows_g_orders_created_at AS t
+      ) AS t
     ) AS r
     WHERE
       (
@@ -75,17 +73,16 @@ FROM (
           NOT creator_id IS NULL
         )) AS creator_video_views_30d__30d
     FROM (
-      WITH __rows_g_videos_posted_at AS MATERIALIZED (
+      SELECT
+        t.*
+      FROM (
         SELECT
           *
         FROM videos
         WHERE
           posted_at >= CAST('2026-09-01 17:00:00+00:00' AS TIMESTAMPTZ)
           AND posted_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
-      )
-      SELECT
-        t.*
-      FROM __rows_g_videos_posted_at AS t
+      ) AS t
     ) AS r
     WHERE
       (

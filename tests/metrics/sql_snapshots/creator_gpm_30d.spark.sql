@@ -1,11 +1,4 @@
-WITH __rows_g_live_sessions_started_at AS (
-  SELECT
-    *
-  FROM live_sessions
-  WHERE
-    started_at >= CAST('2026-09-01 17:00:00Z' AS TIMESTAMP)
-    AND started_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
-), g_live_sessions_started_at AS (
+WITH g_live_sessions_started_at AS (
   SELECT
     creator_id AS __k0,
     SUM(views) FILTER(WHERE
@@ -15,7 +8,14 @@ WITH __rows_g_live_sessions_started_at AS (
   FROM (
     SELECT
       t.*
-    FROM __rows_g_live_sessions_started_at AS t
+    FROM (
+      SELECT
+        *
+      FROM live_sessions
+      WHERE
+        started_at >= CAST('2026-09-01 17:00:00Z' AS TIMESTAMP)
+        AND started_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+    ) AS t
   ) AS r
   WHERE
     (
@@ -25,13 +25,6 @@ WITH __rows_g_live_sessions_started_at AS (
     AND NOT creator_id IS NULL
   GROUP BY
     __k0
-), __rows_g_orders_created_at AS (
-  SELECT
-    *
-  FROM orders
-  WHERE
-    created_at >= CAST('2026-09-01 17:00:00Z' AS TIMESTAMP)
-    AND created_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
 ), g_orders_created_at AS (
   SELECT
     creator_id AS __k0,
@@ -50,7 +43,14 @@ WITH __rows_g_live_sessions_started_at AS (
   FROM (
     SELECT
       t.*
-    FROM __rows_g_orders_created_at AS t
+    FROM (
+      SELECT
+        *
+      FROM orders
+      WHERE
+        created_at >= CAST('2026-09-01 17:00:00Z' AS TIMESTAMP)
+        AND created_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+    ) AS t
   ) AS r
   WHERE
     (
@@ -60,13 +60,6 @@ WITH __rows_g_live_sessions_started_at AS (
     AND NOT creator_id IS NULL
   GROUP BY
     __k0
-), __rows_g_videos_posted_at AS (
-  SELECT
-    *
-  FROM videos
-  WHERE
-    posted_at >= CAST('2026-09-01 17:00:00Z' AS TIMESTAMP)
-    AND posted_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
 ), g_videos_posted_at AS (
   SELECT
     creator_id AS __k0,
@@ -77,7 +70,14 @@ WITH __rows_g_live_sessions_started_at AS (
   FROM (
     SELECT
       t.*
-    FROM __rows_g_videos_posted_at AS t
+    FROM (
+      SELECT
+        *
+      FROM videos
+      WHERE
+        posted_at >= CAST('2026-09-01 17:00:00Z' AS TIMESTAMP)
+        AND posted_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+    ) AS t
   ) AS r
   WHERE
     (

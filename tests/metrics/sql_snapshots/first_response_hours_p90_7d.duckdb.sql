@@ -24,17 +24,16 @@ FROM (
           NOT first_response_at IS NULL
         )) AS first_response_hours_p90_7d__rows__7d
     FROM (
-      WITH __rows_g_tickets_created_at AS MATERIALIZED (
+      SELECT
+        t.*
+      FROM (
         SELECT
           *
         FROM tickets
         WHERE
           created_at >= CAST('2026-09-24 17:00:00+00:00' AS TIMESTAMPTZ)
           AND created_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
-      )
-      SELECT
-        t.*
-      FROM __rows_g_tickets_created_at AS t
+      ) AS t
     ) AS r
     WHERE
       (

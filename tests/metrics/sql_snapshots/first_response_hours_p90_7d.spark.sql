@@ -1,11 +1,4 @@
-WITH __rows_g_tickets_created_at AS (
-  SELECT
-    *
-  FROM tickets
-  WHERE
-    created_at >= CAST('2026-09-24 17:00:00Z' AS TIMESTAMP)
-    AND created_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
-), g_tickets_created_at AS (
+WITH g_tickets_created_at AS (
   SELECT
     center AS __k0,
     PERCENTILE(
@@ -28,7 +21,14 @@ WITH __rows_g_tickets_created_at AS (
   FROM (
     SELECT
       t.*
-    FROM __rows_g_tickets_created_at AS t
+    FROM (
+      SELECT
+        *
+      FROM tickets
+      WHERE
+        created_at >= CAST('2026-09-24 17:00:00Z' AS TIMESTAMP)
+        AND created_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+    ) AS t
   ) AS r
   WHERE
     (

@@ -24,17 +24,16 @@ FROM (
           )
         )) AS late_dispatched_orders__7d
     FROM (
-      WITH __rows_g_orders_ship_by_at AS MATERIALIZED (
+      SELECT
+        t.*
+      FROM (
         SELECT
           *
         FROM orders
         WHERE
           ship_by_at >= CAST('2026-09-24 17:00:00+00:00' AS TIMESTAMPTZ)
           AND ship_by_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
-      )
-      SELECT
-        t.*
-      FROM __rows_g_orders_ship_by_at AS t
+      ) AS t
     ) AS r
     WHERE
       (

@@ -1,11 +1,4 @@
-WITH __rows_g_orders_ship_by_at AS (
-  SELECT
-    *
-  FROM orders
-  WHERE
-    ship_by_at >= CAST('2026-09-24 17:00:00Z' AS TIMESTAMP)
-    AND ship_by_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
-), g_orders_ship_by_at AS (
+WITH g_orders_ship_by_at AS (
   SELECT
     seller_id AS __k0,
     COUNT(*) FILTER(WHERE
@@ -28,7 +21,14 @@ WITH __rows_g_orders_ship_by_at AS (
   FROM (
     SELECT
       t.*
-    FROM __rows_g_orders_ship_by_at AS t
+    FROM (
+      SELECT
+        *
+      FROM orders
+      WHERE
+        ship_by_at >= CAST('2026-09-24 17:00:00Z' AS TIMESTAMP)
+        AND ship_by_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+    ) AS t
   ) AS r
   WHERE
     (

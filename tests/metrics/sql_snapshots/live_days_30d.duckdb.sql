@@ -21,17 +21,16 @@ FROM (
           AND products_pinned >= 1
         )) AS live_days_30d__30d
     FROM (
-      WITH __rows_g_live_sessions_started_at AS MATERIALIZED (
+      SELECT
+        t.*
+      FROM (
         SELECT
           *
         FROM live_sessions
         WHERE
           started_at >= CAST('2026-09-01 17:00:00+00:00' AS TIMESTAMPTZ)
           AND started_at < CAST('2026-10-01 17:00:00+00:00' AS TIMESTAMPTZ)
-      )
-      SELECT
-        t.*
-      FROM __rows_g_live_sessions_started_at AS t
+      ) AS t
     ) AS r
     WHERE
       (

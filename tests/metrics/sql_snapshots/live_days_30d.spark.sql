@@ -1,11 +1,4 @@
-WITH __rows_g_live_sessions_started_at AS (
-  SELECT
-    *
-  FROM live_sessions
-  WHERE
-    started_at >= CAST('2026-09-01 17:00:00Z' AS TIMESTAMP)
-    AND started_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
-), g_live_sessions_started_at AS (
+WITH g_live_sessions_started_at AS (
   SELECT
     seller_id AS __k0,
     COUNT(DISTINCT (
@@ -25,7 +18,14 @@ WITH __rows_g_live_sessions_started_at AS (
   FROM (
     SELECT
       t.*
-    FROM __rows_g_live_sessions_started_at AS t
+    FROM (
+      SELECT
+        *
+      FROM live_sessions
+      WHERE
+        started_at >= CAST('2026-09-01 17:00:00Z' AS TIMESTAMP)
+        AND started_at < CAST('2026-10-01 17:00:00Z' AS TIMESTAMP)
+    ) AS t
   ) AS r
   WHERE
     (
