@@ -4,8 +4,9 @@ Each domain adds its ``models`` module here when it gains tables.
 """
 
 from pasar.audit import models as audit_models
+from pasar.governance import models as governance_models
 from pasar.kit.db import Base
 
 metadata = Base.metadata
 
-__all__ = ["audit_models", "metadata"]
+__all__ = ["audit_models", "governance_models", "metadata"]

@@ -1,0 +1,294 @@
+"""``pasar run`` (the daily governance pipeline) and ``pasar governance``: a seller's standing,
+violations, and the human review queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pyarrow as pa
+import typer
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy import select
+
+from pasar.audit.service import audit, snapshot
+from pasar.cli.db import upgrade_store
+from pasar.cli.output import console, option_date
+from pasar.config import get_settings
+from pasar.governance.ledger import balance, entries_of
+from pasar.governance.models import EnforcementAction, PointsEntry
+from pasar.governance.pipeline import run_days
+from pasar.governance.scheme import load_schemes, scheme_on
+from pasar.kit.clock import now
+from pasar.kit.db import Database
+from pasar.kit.errors import NotFoundError, ValidationError
+from pasar.kit.versioning import expect_version
+from pasar.metrics import export
+from pasar.metrics.query import catalog_for, latest_day
+from pasar.policy.packs import load_library
+from pasar.warehouse.store import Warehouse
+
+app = typer.Typer(
+    help="Seller governance: standing, violations, review queue.", no_args_is_help=True
+)
+_SCHEME = typer.Option("tokopedia-id", "--scheme", help="Governance scheme (points and ladder).")
+
+
+def run_command(
+    as_of: str | None = typer.Option(None, "--as-of", help="Day to run (default: last day)."),
+    start: str | None = typer.Option(None, "--from", help="First day of a backfill."),
+    end: str | None = typer.Option(None, "--to", help="Last day of a backfill."),
+    scheme: str = _SCHEME,
+) -> None:
+    """The daily pipeline: snapshots → policy pack → points ledger → ladder actions. Running a
+    day again changes nothing; an interrupted day is rolled back and runs whole next time."""
+    settings = get_settings()
+    first, last = option_date(start, "--from"), option_date(end, "--to")
+    if (first is None) != (last is None):
+        raise ValidationError("give both --from and --to, or --as-of")
+    if first is not None and last is not None:
+        if last < first:
+            raise ValidationError(f"--to {last} is before --from {first}")
+        days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    else:
+        con = Warehouse(settings.warehouse_dir).connect()
+        days = [option_date(as_of, "--as-of") or latest_day(con, settings.timezone)]
+    upgrade_store()
+    catalog = catalog_for(settings)
+    library = load_library(catalog, settings.policy_path)
+    db = Database(settings.database_url)
+    try:
+        reports = run_days(db, settings, catalog, library, scheme, days, load_schemes())
+    finally:
+        db.dispose()
+    table = Table(title=f"Governance pipeline ({scheme})", title_justify="left")
+    for name in ("day", "pack", "findings", "issued", "points", "expired", "actions", "queued"):
+        table.add_column(name, justify="right" if name not in ("day", "pack") else "left")
+    table.add_column("warnings", justify="right")
+    for r in reports:
+        table.add_row(
+            str(r.day),
+            r.pack,
+            f"{r.findings:,}",
+            f"{r.issued:,}",
+            f"{r.points_issued:,}",
+            f"{r.expired:,}",
+            f"{r.actions:,}",
+            f"{r.queued:,}",
+            f"{r.warnings:,}",
+        )
+    console.print(table)
+    hit = set().union(*(r.sellers_hit for r in reports)) if reports else set()
+    console.print(f"{len(hit):,} sellers received points or actions.")
+
+
+def _db() -> Database:
+    upgrade_store()
+    return Database(get_settings().database_url)
+
+
+@app.command()
+def seller(
+    seller_id: str = typer.Argument(..., help="Seller id."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date (default: today)."),
+    lang: str = typer.Option("en", "--lang", help="en or id."),
+    scheme: str = _SCHEME,
+) -> None:
+    """A seller's standing as of a date: balance, level, next step, actions in force, and
+    every violation with its explanation and expiry."""
+    if lang not in ("en", "id"):
+        raise ValidationError(f"--lang {lang!r}: use en or id", field="lang")
+    day = option_date(as_of, "--as-of") or dt.date.today()
+    chosen = scheme_on(load_schemes(), scheme, day)
+    db = _db()
+    try:
+        with db.unit_of_work() as session:
+            entries = entries_of(session, seller_id)
+            actions = list(
+                session.scalars(
+                    select(EnforcementAction)
+                    .where(EnforcementAction.seller_id == seller_id)
+                    .order_by(EnforcementAction.starts_on, EnforcementAction.id)
+                )
+            )
+            if not entries and not actions:
+                raise NotFoundError(f"seller {seller_id!r} has no violations or actions")
+            points = balance(session, seller_id, day)
+    finally:
+        db.dispose()
+    level = chosen.level(points)
+    step = chosen.next_step(points)
+    following = (
+        f"next step {step.at} ({step.describe(lang)}), {step.at - points} points away"
+        if step
+        else "at the last step"
+    )
+    console.print(
+        f"[bold]{escape(seller_id)}[/] as of {day}: [bold]{points}[/] points, level {level}; "
+        + following
+    )
+    table = Table(title="Points ledger", title_justify="left")
+    for name in ("effective", "kind", "points", "policy", "expires", "explanation"):
+        table.add_column(name, overflow="fold")
+    for entry in entries:
+        if entry.effective_on > day:
+            continue
+        text = entry.explanation_id if lang == "id" else entry.explanation_en
+        table.add_row(
+            str(entry.effective_on),
+            entry.kind + (" (repeat)" if entry.repeat else ""),
+            f"{entry.points:+d}",
+            entry.policy_id or "—",
+            str(entry.expires_on or "—"),
+            escape(text or entry.reason or ""),
+        )
+    console.print(table)
+    shown = Table(title="Actions and warnings", title_justify="left")
+    for name in ("from", "to", "action", "status", "explanation"):
+        shown.add_column(name, overflow="fold")
+    for action in actions:
+        if action.starts_on > day:
+            continue
+        text = action.explanation_id if lang == "id" else action.explanation_en
+        state = "in force" if action.in_force(day) else action.status
+        shown.add_row(
+            str(action.starts_on),
+            str(action.ends_on or "open"),
+            action.action,
+            state,
+            escape(text or ""),
+        )
+    console.print(shown)
+
+
+@app.command()
+def violations(
+    seller_id: str | None = typer.Option(None, "--seller", help="Only this seller."),
+    start: str | None = typer.Option(None, "--from", help="First day."),
+    end: str | None = typer.Option(None, "--to", help="Last day."),
+    format_: str = typer.Option("table", "--format", help="table, csv, xlsx or json."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="File for csv/xlsx/json."),
+) -> None:
+    """Points issued, with the policy, values and explanation of each."""
+    if format_ not in export.FORMATS:
+        raise ValidationError(f"--format {format_!r}: use {', '.join(export.FORMATS)}")
+    first, last = option_date(start, "--from"), option_date(end, "--to")
+    db = _db()
+    try:
+        with db.unit_of_work() as session:
+            query = select(PointsEntry).where(PointsEntry.kind == "issue")
+            if seller_id:
+                query = query.where(PointsEntry.seller_id == seller_id)
+            if first:
+                query = query.where(PointsEntry.effective_on >= first)
+            if last:
+                query = query.where(PointsEntry.effective_on <= last)
+            rows = list(session.scalars(query.order_by(PointsEntry.effective_on, PointsEntry.id)))
+    finally:
+        db.dispose()
+    table = pa.table(
+        {
+            "day": pa.array([r.effective_on for r in rows], pa.date32()),
+            "seller_id": [r.seller_id for r in rows],
+            "policy_id": [r.policy_id for r in rows],
+            "points": pa.array([r.points for r in rows], pa.int64()),
+            "repeat": pa.array([r.repeat for r in rows], pa.bool_()),
+            "expires_on": pa.array([r.expires_on for r in rows], pa.date32()),
+            "pack": [r.pack for r in rows],
+            "explanation_en": [r.explanation_en for r in rows],
+            "explanation_id": [r.explanation_id for r in rows],
+        }
+    )
+    if format_ == "table":
+        shown = Table(title=f"Violations: {len(rows):,}", title_justify="left")
+        for name in ("day", "seller", "policy", "points", "explanation"):
+            shown.add_column(name, overflow="fold")
+        for r in rows[:100]:
+            shown.add_row(
+                str(r.effective_on),
+                r.seller_id,
+                r.policy_id or "",
+                str(r.points),
+                escape(r.explanation_en or ""),
+            )
+        console.print(shown)
+        return
+    if output is None:
+        if format_ == "xlsx":
+            raise ValidationError("--format xlsx needs --output FILE.xlsx", field="output")
+        typer.echo(export.to_json(table) if format_ == "json" else export.to_csv(table))
+        return
+    export.write(table, output, {})
+    console.print(f"{table.num_rows:,} rows written to {escape(str(output))}")
+
+
+@app.command()
+def queue() -> None:
+    """Actions waiting for a person: permanent suspensions and actions on large sellers."""
+    db = _db()
+    try:
+        with db.unit_of_work() as session:
+            waiting = list(
+                session.scalars(
+                    select(EnforcementAction)
+                    .where(EnforcementAction.status == "pending_review")
+                    .order_by(EnforcementAction.starts_on, EnforcementAction.id)
+                )
+            )
+    finally:
+        db.dispose()
+    table = Table(title=f"Human review queue: {len(waiting):,}", title_justify="left")
+    for name in ("id", "since", "seller", "action", "why a person decides", "explanation"):
+        table.add_column(name, overflow="fold")
+    for action in waiting:
+        table.add_row(
+            str(action.id),
+            str(action.starts_on),
+            action.seller_id,
+            action.action,
+            escape(action.review_reason or ""),
+            escape(action.explanation_en or ""),
+        )
+    console.print(table)
+
+
+@app.command()
+def decide(
+    action_id: int = typer.Argument(..., help="Id of the queued action (see `queue`)."),
+    decision: str = typer.Argument(..., help="approve or reject"),
+    reason: str = typer.Option(..., "--reason", help="Why (kept in the audit log)."),
+    reviewer: str = typer.Option(..., "--by", help="Who decides."),
+    version: int | None = typer.Option(None, "--version", help="Version you reviewed."),
+) -> None:
+    """Approve (the action takes effect from today) or reject a queued action."""
+    if decision not in ("approve", "reject"):
+        raise ValidationError(f"decision {decision!r}: use approve or reject", field="decision")
+    if not reason.strip():
+        raise ValidationError("a decision needs a reason", field="reason")
+    db = _db()
+    try:
+        with db.unit_of_work() as session:
+            action = session.get(EnforcementAction, action_id)
+            if action is None or action.status != "pending_review":
+                raise NotFoundError(f"no queued action {action_id}")
+            if version is not None:
+                expect_version(action, version)
+            before = snapshot(action)
+            action.status = "active" if decision == "approve" else "rejected"
+            action.decided_by, action.decided_at, action.decision_reason = reviewer, now(), reason
+            if decision == "approve":
+                action.starts_on = max(action.starts_on, now().date())
+            audit.record(
+                session,
+                actor=f"user:{reviewer}",
+                action=f"action.{decision}d",
+                entity_type="enforcement_action",
+                entity_id=str(action.id),
+                reason=reason,
+                before=before,
+                after=snapshot(action),
+            )
+    finally:
+        db.dispose()
+    console.print(f"Action {action_id} {decision}d by {escape(reviewer)}.")

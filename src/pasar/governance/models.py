@@ -1,0 +1,117 @@
+"""ORM models of governance: the points ledger (append-only), enforcement actions and
+warnings, and the log of pipeline days.
+
+Every row a pipeline day writes carries a ``dedupe_key`` that is unique: running a day again
+writes nothing new, and a day interrupted half-way is rolled back as a whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
+
+from pasar.kit.db import Base, utcnow
+from pasar.kit.errors import ValidationError
+from pasar.kit.versioning import Versioned
+
+ENTRY_KINDS = ("issue", "expiry", "adjustment", "reversal", "reset")
+ACTION_STATUSES = ("active", "pending_review", "rejected", "ended", "lifted", "reversed")
+
+
+class PointsEntry(Base):
+    """One movement of a seller's points: an issue (positive), its expiry or reversal
+    (negative, pointing at the issue), an adjustment or a calendar reset."""
+
+    __tablename__ = "points_entries"
+    __table_args__ = (
+        Index("ix_points_entries_seller_day", "seller_id", "effective_on"),
+        Index("ix_points_entries_expires", "expires_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(300), unique=True, nullable=False)
+    seller_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    points: Mapped[int] = mapped_column(Integer, nullable=False)
+    effective_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    expires_on: Mapped[dt.date | None] = mapped_column(Date)
+    offsets_id: Mapped[int | None] = mapped_column(ForeignKey("points_entries.id"))
+    policy_id: Mapped[str | None] = mapped_column(String(100))
+    policy_version: Mapped[int | None] = mapped_column(Integer)
+    pack: Mapped[str | None] = mapped_column(String(100))
+    scheme: Mapped[str] = mapped_column(String(100), nullable=False)
+    category: Mapped[str | None] = mapped_column(String(100))
+    repeat: Mapped[bool] = mapped_column(default=False, nullable=False)
+    values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    explanation_en: Mapped[str | None] = mapped_column(Text)
+    explanation_id: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200), nullable=False, default="pipeline")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, nullable=False)
+
+
+class EnforcementAction(Base, Versioned):
+    """An action on a seller: from a ladder step (``step_at``), from a policy finding, or a
+    warning before a step. ``pending_review`` waits in the human review queue."""
+
+    __tablename__ = "enforcement_actions"
+    __table_args__ = (
+        Index("ix_enforcement_actions_seller", "seller_id", "starts_on"),
+        Index("ix_enforcement_actions_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(300), unique=True, nullable=False)
+    seller_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    action: Mapped[str] = mapped_column(String(100), nullable=False)
+    source: Mapped[str] = mapped_column(String(20), nullable=False)  # ladder, policy, warning
+    step_at: Mapped[int | None] = mapped_column(Integer)
+    policy_id: Mapped[str | None] = mapped_column(String(100))
+    policy_version: Mapped[int | None] = mapped_column(Integer)
+    scheme: Mapped[str] = mapped_column(String(100), nullable=False)
+    value: Mapped[float | None] = mapped_column()
+    starts_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)  # last day in force; None: open
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    balance: Mapped[int | None] = mapped_column(Integer)  # points when it was decided
+    explanation_en: Mapped[str | None] = mapped_column(Text)
+    explanation_id: Mapped[str | None] = mapped_column(Text)
+    review_reason: Mapped[str | None] = mapped_column(Text)  # why a person must decide
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime | None] = mapped_column()
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, nullable=False)
+
+    def in_force(self, day: dt.date) -> bool:
+        """Whether the action applies on ``day`` (active, started, not ended)."""
+        if self.status not in ("active", "ended") or self.source == "warning":
+            return False
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+
+class GovernanceRun(Base):
+    """One pipeline day that completed: what it read and what it wrote."""
+
+    __tablename__ = "governance_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(300), unique=True, nullable=False)
+    day: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    scheme: Mapped[str] = mapped_column(String(100), nullable=False)
+    pack: Mapped[str] = mapped_column(String(100), nullable=False)
+    findings: Mapped[int] = mapped_column(Integer, nullable=False)
+    entries: Mapped[int] = mapped_column(Integer, nullable=False)
+    actions: Mapped[int] = mapped_column(Integer, nullable=False)
+    finished_at: Mapped[dt.datetime] = mapped_column(default=utcnow, nullable=False)
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_ledger_rewrites(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, PointsEntry) and (obj in session.deleted or session.is_modified(obj)):
+            raise ValidationError(
+                "the points ledger is append-only: add an adjustment or reversal instead"
+            )

@@ -1,0 +1,498 @@
+"""The daily governance pipeline: snapshot → policy pack → points ledger → ladder actions.
+
+One day is one transaction: it commits whole or not at all, so a run killed at any point and
+run again ends exactly as an uninterrupted run. Every row carries a unique ``dedupe_key``, so
+running a day twice writes nothing the second time. Days run in date order (a backfill runs
+``--from`` … ``--to``).
+
+For each day, in order:
+
+1. points that reach their expiry date leave the balance (an ``expiry`` entry), unless the
+   seller's balance reached the scheme's terminal level on or before that date;
+2. on a calendar reset day (quarterly schemes) every open issue is cleared (``reset``);
+3. findings of the pack in force become ``issue`` entries (the top of a point range when the
+   same policy hit the seller within the repeat window) and policy actions (order caps …);
+4. for every seller whose balance moved, the ladder: each step crossed upwards starts its
+   action (or queues it for a person: permanent suspension, or a seller above the GMV
+   threshold); a warning when the balance comes within the margin of a step; open-ended
+   actions end when the balance falls back below their step.
+
+Every entry and action is audited with the scheme and pack versions that produced it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pasar.audit.service import audit, snapshot
+from pasar.config import Settings
+from pasar.governance.ledger import balances, moves_of, peak_by
+from pasar.governance.models import EnforcementAction, GovernanceRun, PointsEntry
+from pasar.governance.scheme import Scheme, Step, load_schemes, scheme_on
+from pasar.kit.db import Database
+from pasar.kit.money import format_money
+from pasar.metrics.catalog import Catalog
+from pasar.metrics.snapshots import build_snapshots, read_snapshot
+from pasar.policy.findings import findings_on
+from pasar.policy.packs import PolicyLibrary
+from pasar.policy.packs import select as select_pack
+
+ACTOR = "pipeline"
+
+
+@dataclass
+class DayReport:
+    """What one pipeline day did."""
+
+    day: dt.date
+    scheme: str
+    pack: str
+    findings: int = 0
+    issued: int = 0
+    points_issued: int = 0
+    expired: int = 0
+    resets: int = 0
+    actions: int = 0
+    warnings: int = 0
+    queued: int = 0
+    ended: int = 0
+    sellers_hit: set[str] = field(default_factory=set)
+
+
+def run_days(
+    db: Database,
+    settings: Settings,
+    catalog: Catalog,
+    library: PolicyLibrary,
+    scheme_name: str,
+    days: Sequence[dt.date],
+    schemes: list[Scheme] | None = None,
+) -> list[DayReport]:
+    """Run the pipeline for each of ``days`` in date order (each day one transaction)."""
+    schemes = schemes if schemes is not None else load_schemes()
+    build_snapshots("seller", sorted(days), settings, catalog)
+    return [
+        run_day(db, settings, catalog, library, scheme_on(schemes, scheme_name, day), day)
+        for day in sorted(days)
+    ]
+
+
+def run_day(
+    db: Database,
+    settings: Settings,
+    catalog: Catalog,
+    library: PolicyLibrary,
+    scheme: Scheme,
+    day: dt.date,
+) -> DayReport:
+    """One pipeline day under ``scheme`` (see the module docstring)."""
+    selection = select_pack(library, scheme.pack)
+    pack = selection.on(day)
+    policies = [c for c in selection.policies_on(day) if c.entity == "seller"]
+    report = DayReport(day, scheme.ref, pack.ref if pack else "—")
+    build_snapshots("seller", [day], settings, catalog)
+    gmv = _gmv_30d(settings, day) if scheme.human_review_gmv_30d is not None else {}
+    longest = max((c.policy.cooldown_days for c in policies), default=0)
+    with db.unit_of_work() as session:
+        history = _cooldown_history(session, day, longest)
+        findings = findings_on(policies, day, settings, catalog, history, build=False)
+        apply_day(session, scheme, day, findings, gmv, report)
+    return report
+
+
+def apply_day(
+    session: Session,
+    scheme: Scheme,
+    day: dt.date,
+    findings: pa.Table,
+    gmv: dict[str, float],
+    report: DayReport,
+) -> DayReport:
+    """Steps 1–4 of the module docstring for one day's ``findings`` (the evaluation's table),
+    in the caller's transaction; ``gmv``: sellers' 30-day GMV for the review threshold."""
+    report.findings = findings.num_rows
+    touched = _expire(session, scheme, day, report)
+    touched |= _reset(session, scheme, day, report)
+    touched |= _issue(session, scheme, day, findings, report)
+    _policy_actions(session, scheme, day, findings, gmv, report)
+    session.flush()
+    _ladder(session, scheme, day, touched, gmv, report)
+    key = f"run:{scheme.scheme}:{day.isoformat()}"
+    if session.scalar(select(GovernanceRun.id).where(GovernanceRun.dedupe_key == key)) is None:
+        session.add(
+            GovernanceRun(
+                dedupe_key=key,
+                day=day,
+                scheme=scheme.ref,
+                pack=report.pack,
+                findings=report.findings,
+                entries=report.issued + report.expired + report.resets,
+                actions=report.actions + report.warnings,
+            )
+        )
+    return report
+
+
+# --- inputs ---------------------------------------------------------------------------------
+
+
+def _gmv_30d(settings: Settings, day: dt.date) -> dict[str, float]:
+    table = read_snapshot(settings, "seller", day).select(["seller_id", "gmv_30d"])
+    return dict(zip(table["seller_id"].to_pylist(), _floats(table["gmv_30d"]), strict=True))
+
+
+def _floats(column: pa.ChunkedArray) -> list[float]:
+    return [float(v) if v is not None else 0.0 for v in column.to_pylist()]
+
+
+def _cooldown_history(session: Session, day: dt.date, longest: int) -> pa.Table | None:
+    """Earlier findings that can still hold a policy back: issues and policy actions."""
+    if not longest:
+        return None
+    since = day - dt.timedelta(days=longest)
+    issued = session.execute(
+        select(PointsEntry.policy_id, PointsEntry.seller_id, PointsEntry.effective_on).where(
+            PointsEntry.kind == "issue",
+            PointsEntry.effective_on > since,
+            PointsEntry.effective_on < day,
+        )
+    ).all()
+    acted = session.execute(
+        select(
+            EnforcementAction.policy_id, EnforcementAction.seller_id, EnforcementAction.starts_on
+        ).where(
+            EnforcementAction.source == "policy",
+            EnforcementAction.starts_on > since,
+            EnforcementAction.starts_on < day,
+        )
+    ).all()
+    rows = [*issued, *acted]
+    return pa.table(
+        {
+            "policy_id": pa.array([r[0] for r in rows], pa.string()),
+            "subject": pa.array([r[1] for r in rows], pa.string()),
+            "as_of": pa.array([r[2] for r in rows], pa.date32()),
+        }
+    )
+
+
+# --- ledger ---------------------------------------------------------------------------------
+
+
+def _open_issues(session: Session, before: dt.date, seller: str | None = None) -> list[PointsEntry]:
+    """Issues effective before ``before`` that no expiry, reversal or reset has offset."""
+    offset = select(PointsEntry.offsets_id).where(PointsEntry.offsets_id.is_not(None))
+    query = select(PointsEntry).where(
+        PointsEntry.kind == "issue",
+        PointsEntry.effective_on < before,
+        PointsEntry.id.not_in(offset),
+    )
+    if seller is not None:
+        query = query.where(PointsEntry.seller_id == seller)
+    return list(session.scalars(query.order_by(PointsEntry.effective_on, PointsEntry.id)))
+
+
+def _expire(session: Session, scheme: Scheme, day: dt.date, report: DayReport) -> set[str]:
+    touched: set[str] = set()
+    due = [
+        e
+        for e in _open_issues(session, day + dt.timedelta(days=1))
+        if e.expires_on is not None and e.expires_on <= day
+    ]
+    for issue in due:
+        assert issue.expires_on is not None
+        moves = moves_of(session, issue.seller_id)
+        terminal = scheme.terminal_points
+        if terminal is not None and peak_by(moves, issue.expires_on) >= terminal:
+            continue  # points no longer expire once the terminal level is reached
+        entry = PointsEntry(
+            dedupe_key=f"expiry:{issue.id}",
+            seller_id=issue.seller_id,
+            kind="expiry",
+            points=-issue.points,
+            effective_on=issue.expires_on,
+            offsets_id=issue.id,
+            policy_id=issue.policy_id,
+            policy_version=issue.policy_version,
+            pack=issue.pack,
+            scheme=scheme.ref,
+            category=issue.category,
+            reason=f"{issue.points} points of {issue.effective_on} expired after "
+            f"{scheme.expiry_days} days",
+            actor=ACTOR,
+        )
+        if _add_once(session, entry, "points.expired"):
+            report.expired += 1
+            touched.add(issue.seller_id)
+    return touched
+
+
+def _reset(session: Session, scheme: Scheme, day: dt.date, report: DayReport) -> set[str]:
+    if scheme.reset != "quarterly" or not (day.day == 1 and day.month in (1, 4, 7, 10)):
+        return set()
+    touched: set[str] = set()
+    for issue in _open_issues(session, day):
+        entry = PointsEntry(
+            dedupe_key=f"reset:{issue.id}",
+            seller_id=issue.seller_id,
+            kind="reset",
+            points=-issue.points,
+            effective_on=day,
+            offsets_id=issue.id,
+            policy_id=issue.policy_id,
+            scheme=scheme.ref,
+            reason=f"quarterly reset on {day}",
+            actor=ACTOR,
+        )
+        if _add_once(session, entry, "points.reset"):
+            report.resets += 1
+            touched.add(issue.seller_id)
+    return touched
+
+
+def _issue(
+    session: Session, scheme: Scheme, day: dt.date, findings: pa.Table, report: DayReport
+) -> set[str]:
+    touched: set[str] = set()
+    points = findings.filter(pc.equal(findings["kind"], "points"))
+    since = day - dt.timedelta(days=scheme.repeat_window_days)
+    for row in points.to_pylist():
+        seller, policy = row["subject"], row["policy_id"]
+        repeat = session.scalar(
+            select(PointsEntry.id).where(
+                PointsEntry.kind == "issue",
+                PointsEntry.seller_id == seller,
+                PointsEntry.policy_id == policy,
+                PointsEntry.effective_on >= since,
+                PointsEntry.effective_on < day,
+            )
+        )
+        heavier = repeat is not None and row["points_max"] is not None
+        amount = int(row["points_max"] if heavier else row["points"])
+        entry = PointsEntry(
+            dedupe_key=f"issue:{scheme.scheme}:{seller}:{policy}:{day.isoformat()}",
+            seller_id=seller,
+            kind="issue",
+            points=amount,
+            effective_on=day,
+            expires_on=day + dt.timedelta(days=scheme.expiry_days),
+            policy_id=policy,
+            policy_version=row["policy_version"],
+            pack=f"{row['pack']}@{row['pack_version']}",
+            scheme=scheme.ref,
+            category=row["category"],
+            repeat=repeat is not None,
+            values=json.loads(row["values"]),
+            explanation_en=row["explanation_en"],
+            explanation_id=row["explanation_id"],
+            actor=ACTOR,
+        )
+        if _add_once(session, entry, "points.issued"):
+            report.issued += 1
+            report.points_issued += amount
+            report.sellers_hit.add(seller)
+            touched.add(seller)
+    return touched
+
+
+# --- actions --------------------------------------------------------------------------------
+
+
+def _review_reason(scheme: Scheme, seller: str, gmv: dict[str, float], step: Step | None) -> str:
+    """Why an action must wait for a person ("" when it need not)."""
+    if step is not None and step.human_review:
+        return f"{step.action} is never applied automatically"
+    threshold = scheme.human_review_gmv_30d
+    if threshold is not None and gmv.get(seller, 0.0) >= threshold:
+        shown = format_money(gmv[seller], "IDR", "en")
+        return f"30-day GMV {shown} is above the review threshold"
+    return ""
+
+
+def _policy_actions(
+    session: Session,
+    scheme: Scheme,
+    day: dt.date,
+    findings: pa.Table,
+    gmv: dict[str, float],
+    report: DayReport,
+) -> None:
+    for row in findings.filter(pc.equal(findings["kind"], "action")).to_pylist():
+        seller = row["subject"]
+        days = row["action_days"]
+        review = _review_reason(scheme, seller, gmv, None)
+        action = EnforcementAction(
+            dedupe_key=f"policy:{scheme.scheme}:{seller}:{row['policy_id']}:{day.isoformat()}",
+            seller_id=seller,
+            action=row["action"],
+            source="policy",
+            policy_id=row["policy_id"],
+            policy_version=row["policy_version"],
+            scheme=scheme.ref,
+            value=row["action_value"],
+            starts_on=day,
+            ends_on=day + dt.timedelta(days=days - 1) if days else None,
+            status="pending_review" if review else "active",
+            review_reason=review or None,
+            explanation_en=row["explanation_en"],
+            explanation_id=row["explanation_id"],
+        )
+        if _add_once(session, action, "action.queued" if review else "action.started"):
+            report.actions += 1
+            report.queued += bool(review)
+            report.sellers_hit.add(seller)
+
+
+def _ladder(
+    session: Session,
+    scheme: Scheme,
+    day: dt.date,
+    sellers: set[str],
+    gmv: dict[str, float],
+    report: DayReport,
+) -> None:
+    if not sellers:
+        return
+    before = balances(session, day - dt.timedelta(days=1), sorted(sellers))
+    after = balances(session, day, sorted(sellers))
+    for seller in sorted(sellers):
+        old, new = before.get(seller, 0), after.get(seller, 0)
+        for step in scheme.ladder:
+            if old < step.at <= new:
+                _start_step(session, scheme, day, seller, step, new, gmv, report)
+            elif new < step.at <= old and step.days is None:
+                _end_step(session, scheme, day, seller, step, new, report)
+        for at in sorted({s.at for s in scheme.ladder}):
+            near = at - scheme.warning_margin
+            if scheme.warning_margin and old < near <= new < at:
+                _warn(session, scheme, day, seller, at, new, report)
+
+
+def _start_step(
+    session: Session,
+    scheme: Scheme,
+    day: dt.date,
+    seller: str,
+    step: Step,
+    balance: int,
+    gmv: dict[str, float],
+    report: DayReport,
+) -> None:
+    review = _review_reason(scheme, seller, gmv, step)
+    action = EnforcementAction(
+        dedupe_key=f"ladder:{scheme.scheme}:{seller}:{step.at}:{step.action}:{day.isoformat()}",
+        seller_id=seller,
+        action=step.action,
+        source="ladder",
+        step_at=step.at,
+        scheme=scheme.ref,
+        starts_on=day,
+        ends_on=day + dt.timedelta(days=step.days - 1) if step.days else None,
+        status="pending_review" if review else "active",
+        balance=balance,
+        review_reason=review or None,
+        explanation_en=f"{balance} violation points reached {step.at}: {step.describe('en')}.",
+        explanation_id=(f"{balance} poin pelanggaran mencapai {step.at}: {step.describe('id')}."),
+    )
+    if _add_once(session, action, "action.queued" if review else "action.started"):
+        report.actions += 1
+        report.queued += bool(review)
+
+
+def _end_step(
+    session: Session,
+    scheme: Scheme,
+    day: dt.date,
+    seller: str,
+    step: Step,
+    balance: int,
+    report: DayReport,
+) -> None:
+    """Open-ended actions of a step end when the balance falls back below it."""
+    open_actions = session.scalars(
+        select(EnforcementAction).where(
+            EnforcementAction.seller_id == seller,
+            EnforcementAction.source == "ladder",
+            EnforcementAction.step_at == step.at,
+            EnforcementAction.action == step.action,
+            EnforcementAction.status == "active",
+            EnforcementAction.ends_on.is_(None),
+            EnforcementAction.starts_on < day,
+        )
+    )
+    for action in open_actions:
+        before = snapshot(action)
+        action.ends_on = day - dt.timedelta(days=1)
+        action.status = "ended"
+        audit.record(
+            session,
+            actor=ACTOR,
+            action="action.ended",
+            entity_type="enforcement_action",
+            entity_id=str(action.id),
+            reason=f"balance {balance} fell below {step.at}",
+            before=before,
+            after=snapshot(action),
+            context={"scheme": scheme.ref, "day": day.isoformat()},
+        )
+        report.ended += 1
+
+
+def _warn(
+    session: Session,
+    scheme: Scheme,
+    day: dt.date,
+    seller: str,
+    at: int,
+    balance: int,
+    report: DayReport,
+) -> None:
+    steps = [s for s in scheme.ladder if s.at == at]
+    en = "; ".join(s.describe("en") for s in steps)
+    id_ = "; ".join(s.describe("id") for s in steps)
+    warning = EnforcementAction(
+        dedupe_key=f"warning:{scheme.scheme}:{seller}:{at}:{day.isoformat()}",
+        seller_id=seller,
+        action="warning",
+        source="warning",
+        step_at=at,
+        scheme=scheme.ref,
+        starts_on=day,
+        ends_on=day,
+        status="active",
+        balance=balance,
+        explanation_en=f"Warning: {balance} violation points, {at - balance} away from {at}: {en}.",
+        explanation_id=(
+            f"Peringatan: {balance} poin pelanggaran, {at - balance} poin lagi menuju {at}: {id_}."
+        ),
+    )
+    if _add_once(session, warning, "warning.sent"):
+        report.warnings += 1
+
+
+def _add_once(session: Session, row: PointsEntry | EnforcementAction, event: str) -> bool:
+    """Add ``row`` unless a row with its dedupe key exists; audit it. Whether it was added."""
+    model = type(row)
+    if session.scalar(select(model.id).where(model.dedupe_key == row.dedupe_key)) is not None:
+        return False
+    session.add(row)
+    session.flush()
+    entity = "points_entry" if isinstance(row, PointsEntry) else "enforcement_action"
+    audit.record(
+        session,
+        actor=ACTOR,
+        action=event,
+        entity_type=entity,
+        entity_id=str(row.id),
+        after=snapshot(row),
+        context={"scheme": row.scheme, "policy": row.policy_id},
+    )
+    return True

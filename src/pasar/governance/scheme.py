@@ -1,0 +1,166 @@
+"""Governance schemes: how findings become points, when points expire, and the ladder of
+actions — all numbers in configuration with effective dates, never in code.
+
+A scheme file (``pasar/catalog/governance/*.yml``, or ``PASAR_GOVERNANCE_PATH``)::
+
+    scheme: tiktok-sea
+    version: 1
+    region: SEA
+    effective_from: 2025-06-17
+    pack: tokopedia-id          # the policy pack whose findings are violations
+    expiry_days: 90             # points leave the balance this many days after issue …
+    terminal_points: 48         # … unless the balance has reached this level
+    repeat_window_days: 90      # a repeat offence within it takes the top of a point range
+    warning_margin: 5           # a warning this many points before each step
+    reset: none                 # or quarterly (Shopee-style: balance to zero each quarter)
+    human_review_gmv_30d: 5000000000   # any action on a seller above it needs a person
+    ladder:
+      - {at: 12, action: campaign_limited, days: 7}
+      - {at: 24, action: campaign_and_affiliate_removed, days: 28}
+      - {at: 36, action: shop_deactivated, days: 28}
+      - {at: 48, action: permanent_suspension, human_review: true}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from pasar.kit.errors import NotFoundError
+from pasar.kit.issues import Issues, IssuesError, did_you_mean
+from pasar.kit.yamlfile import parse_yaml, validate_model
+from pasar.metrics.loader import path_list
+from pasar.metrics.spec import Origin
+from pasar.policy.spec import SLUG
+
+
+class Step(BaseModel):
+    """One rung of the ladder: at ``at`` points, ``action`` for ``days`` (none: until
+    lifted by a person)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    at: int = Field(ge=1, le=10_000)
+    action: str
+    days: int | None = Field(default=None, ge=1, le=3660)
+    human_review: bool = False
+    label: dict[Literal["en", "id"], str] = {}  # what the seller reads, per language
+
+    def describe(self, language: str) -> str:
+        """The action as a seller reads it, with its duration."""
+        text = str(self.label.get(language, self.action.replace("_", " ")))  # type: ignore[call-overload]
+        if self.days is None:
+            return text
+        return f"{text} ({self.days} {'hari' if language == 'id' else 'days'})"
+
+    @model_validator(mode="after")
+    def _named(self) -> Step:
+        if not SLUG.match(self.action):
+            raise ValueError(f"action {self.action!r} must be a lower-case name")
+        return self
+
+
+class Scheme(BaseModel):
+    """One version of a governance scheme, in force from ``effective_from``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scheme: str
+    version: int = Field(ge=1)
+    region: str
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    pack: str
+    description: str = ""
+    expiry_days: int = Field(ge=1, le=3660)
+    terminal_points: int | None = Field(default=None, ge=1)
+    repeat_window_days: int = Field(default=90, ge=0, le=3660)
+    warning_margin: int = Field(default=5, ge=0)
+    reset: Literal["none", "quarterly"] = "none"
+    human_review_gmv_30d: float | None = Field(default=None, ge=0)
+    ladder: list[Step] = Field(min_length=1)
+    origin: Origin | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _ladder_rises(self) -> Scheme:
+        steps = [s.at for s in self.ladder]
+        if steps != sorted(steps):
+            raise ValueError("ladder steps must be in rising order of `at`")
+        actions = [(s.at, s.action) for s in self.ladder]
+        if len(set(actions)) != len(actions):
+            raise ValueError("a ladder step lists the same action twice")
+        if self.effective_to and self.effective_to < self.effective_from:
+            raise ValueError("effective_to is before effective_from")
+        return self
+
+    @property
+    def ref(self) -> str:
+        return f"{self.scheme}@{self.version}"
+
+    def in_force(self, day: dt.date) -> bool:
+        ends = self.effective_to is None or day <= self.effective_to
+        return self.effective_from <= day and ends
+
+    def level(self, balance: int) -> int:
+        """The highest step reached with ``balance`` points (0: none)."""
+        return max((s.at for s in self.ladder if balance >= s.at), default=0)
+
+    def next_step(self, balance: int) -> Step | None:
+        """The first step above ``balance``, if any."""
+        return next((s for s in self.ladder if s.at > balance), None)
+
+    def expires(self, issued: dt.date) -> dt.date:
+        """The day points issued on ``issued`` leave the balance (if not terminal by then)."""
+        return issued + dt.timedelta(days=self.expiry_days)
+
+
+def shipped_scheme_dir() -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("pasar.catalog").joinpath("governance")))
+
+
+def load_schemes(extra: str = "") -> list[Scheme]:
+    """Every scheme file (shipped, then ``extra`` directories); :class:`IssuesError` listing
+    every problem with file and line."""
+    issues = Issues()
+    schemes: list[Scheme] = []
+    for directory in [shipped_scheme_dir(), *path_list(extra)]:
+        if not directory.is_dir():
+            issues.add(str(directory), 0, "governance directory does not exist")
+            continue
+        for path in sorted(p for p in directory.rglob("*") if p.suffix in (".yml", ".yaml")):
+            document = parse_yaml(str(path), path.read_text(encoding="utf-8"), issues)
+            if document is None:
+                continue
+            fields = tuple((str(k), line) for k, line in getattr(document, "lines", {}).items())
+            origin = Origin(str(path), getattr(document, "line", 1), fields)
+            scheme = validate_model(
+                Scheme,
+                document,
+                str(path),
+                issues,
+                1,
+                {"origin": origin},
+                label=lambda item: f"scheme {item.get('scheme', '?')}",
+            )
+            if scheme is not None:
+                schemes.append(scheme)
+    if issues:
+        raise IssuesError("governance schemes have problems", issues)
+    return schemes
+
+
+def scheme_on(schemes: list[Scheme], name: str, day: dt.date) -> Scheme:
+    """The version of scheme ``name`` in force on ``day``."""
+    named = [s for s in schemes if s.scheme == name]
+    if not named:
+        hint = did_you_mean(name, {s.scheme for s in schemes})
+        raise NotFoundError(f"no governance scheme {name!r}{hint}")
+    for scheme in named:
+        if scheme.in_force(day):
+            return scheme
+    raise NotFoundError(f"no version of governance scheme {name} is in force on {day}")
