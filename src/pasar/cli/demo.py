@@ -5,12 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 import typer
+from sqlalchemy import func, select
 
 from pasar.cli.db import upgrade_store
 from pasar.cli.ingest import print_report
 from pasar.cli.output import console, summary_table
 from pasar.cli.synth import default_synth_dir, run_generator
 from pasar.config import Settings, get_settings
+from pasar.governance.ledger import balances
+from pasar.governance.models import EnforcementAction
+from pasar.governance.pipeline import run_days
+from pasar.governance.scheme import load_schemes, scheme_on
+from pasar.kit.db import Database
 from pasar.metrics.engines import duckdb as engine
 from pasar.metrics.export import show_value
 from pasar.metrics.query import catalog_for, latest_day
@@ -51,6 +57,44 @@ def demo(
     console.print(summary_table(summarise(warehouse, settings.timezone), settings))
     day = _snapshots(settings, warehouse)
     _policies(settings, day)
+    _governance(settings, day)
+
+
+DEMO_SCHEME = "tokopedia-id"
+DEMO_DAYS = 30
+
+
+def _governance(settings: Settings, last: dt.date) -> None:
+    """The governance pipeline over the last days of the marketplace's history."""
+    catalog = catalog_for(settings)
+    library = load_library(catalog, settings.policy_path)
+    days = [last - dt.timedelta(days=i) for i in range(DEMO_DAYS - 1, -1, -1)]
+    db = Database(settings.database_url)
+    try:
+        reports = run_days(db, settings, catalog, library, DEMO_SCHEME, days)
+        with db.unit_of_work() as session:
+            points = balances(session, last)
+            queued = session.scalar(
+                select(func.count()).where(EnforcementAction.status == "pending_review")
+            )
+    finally:
+        db.dispose()
+    scheme = scheme_on(load_schemes(), DEMO_SCHEME, last)
+    levels: dict[int, int] = {}
+    for value in points.values():
+        level = scheme.level(value)
+        levels[level] = levels.get(level, 0) + 1
+    issued = sum(r.issued for r in reports)
+    console.print(
+        f"Governance {scheme.ref}, {days[0]} → {last}: {issued:,} new violations "
+        f"({sum(r.points_issued for r in reports):,} points), "
+        f"{sum(r.actions for r in reports):,} new actions, {sum(r.warnings for r in reports):,} "
+        f"new warnings (a day already run adds nothing); {queued or 0:,} waiting for a person (`pasar governance queue`)."
+    )
+    console.print(
+        "Sellers by level: "
+        + ", ".join(f"{level or 'below 12'}: {count:,}" for level, count in sorted(levels.items()))
+    )
 
 
 def _policies(settings: Settings, day: dt.date) -> None:
