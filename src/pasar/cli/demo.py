@@ -89,7 +89,8 @@ def _governance(settings: Settings, last: dt.date) -> None:
         f"Governance {scheme.ref}, {days[0]} → {last}: {issued:,} new violations "
         f"({sum(r.points_issued for r in reports):,} points), "
         f"{sum(r.actions for r in reports):,} new actions, {sum(r.warnings for r in reports):,} "
-        f"new warnings (a day already run adds nothing); {queued or 0:,} waiting for a person (`pasar governance queue`)."
+        f"new warnings (a day already run adds nothing); {queued or 0:,} waiting for a person "
+        "(`pasar governance queue`)."
     )
     console.print(
         "Sellers by level: "
