@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -34,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from pasar.audit.service import audit, snapshot
 from pasar.config import Settings
-from pasar.governance.ledger import balances, moves_of, peak_by
+from pasar.governance.ledger import Move, balances, peak_by
 from pasar.governance.models import EnforcementAction, GovernanceRun, PointsEntry
 from pasar.governance.scheme import Scheme, Step, load_schemes, scheme_on
 from pasar.kit.db import Database
@@ -201,46 +202,64 @@ def _open_issues(session: Session, before: dt.date, seller: str | None = None) -
 
 
 def _expire(session: Session, scheme: Scheme, day: dt.date, report: DayReport) -> set[str]:
-    touched: set[str] = set()
     due = [
         e
         for e in _open_issues(session, day + dt.timedelta(days=1))
         if e.expires_on is not None and e.expires_on <= day
     ]
+    moves = _moves(session, {e.seller_id for e in due})
+    entries = []
     for issue in due:
         assert issue.expires_on is not None
-        moves = moves_of(session, issue.seller_id)
         terminal = scheme.terminal_points
-        if terminal is not None and peak_by(moves, issue.expires_on) >= terminal:
+        if terminal is not None and peak_by(moves[issue.seller_id], issue.expires_on) >= terminal:
             continue  # points no longer expire once the terminal level is reached
-        entry = PointsEntry(
-            dedupe_key=f"expiry:{issue.id}",
-            seller_id=issue.seller_id,
-            kind="expiry",
-            points=-issue.points,
-            effective_on=issue.expires_on,
-            offsets_id=issue.id,
-            policy_id=issue.policy_id,
-            policy_version=issue.policy_version,
-            pack=issue.pack,
-            scheme=scheme.ref,
-            category=issue.category,
-            reason=f"{issue.points} points of {issue.effective_on} expired after "
-            f"{scheme.expiry_days} days",
-            actor=ACTOR,
+        entries.append(
+            PointsEntry(
+                dedupe_key=f"expiry:{issue.id}",
+                seller_id=issue.seller_id,
+                kind="expiry",
+                points=-issue.points,
+                effective_on=issue.expires_on,
+                offsets_id=issue.id,
+                policy_id=issue.policy_id,
+                policy_version=issue.policy_version,
+                pack=issue.pack,
+                scheme=scheme.ref,
+                category=issue.category,
+                reason=f"{issue.points} points of {issue.effective_on} expired after "
+                f"{scheme.expiry_days} days",
+                actor=ACTOR,
+            )
         )
-        if _add_once(session, entry, "points.expired"):
-            report.expired += 1
-            touched.add(issue.seller_id)
-    return touched
+    added = _add_new(session, entries, lambda _: "points.expired")
+    report.expired += len(added)
+    return {e.seller_id for e in added}
+
+
+def _moves(session: Session, sellers: set[str]) -> dict[str, list[Move]]:
+    """Every movement of the points of ``sellers``, by seller (one query per 500 sellers)."""
+    found: dict[str, list[Move]] = {seller: [] for seller in sellers}
+    for chunk in _chunks(sorted(sellers)):
+        rows = session.execute(
+            select(PointsEntry.seller_id, PointsEntry.effective_on, PointsEntry.points).where(
+                PointsEntry.seller_id.in_(chunk)
+            )
+        )
+        for seller, effective, points in rows:
+            found[seller].append((effective, points))
+    return found
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> list[Sequence[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _reset(session: Session, scheme: Scheme, day: dt.date, report: DayReport) -> set[str]:
     if scheme.reset != "quarterly" or not (day.day == 1 and day.month in (1, 4, 7, 10)):
         return set()
-    touched: set[str] = set()
-    for issue in _open_issues(session, day):
-        entry = PointsEntry(
+    entries = [
+        PointsEntry(
             dedupe_key=f"reset:{issue.id}",
             seller_id=issue.seller_id,
             kind="reset",
@@ -252,55 +271,61 @@ def _reset(session: Session, scheme: Scheme, day: dt.date, report: DayReport) ->
             reason=f"quarterly reset on {day}",
             actor=ACTOR,
         )
-        if _add_once(session, entry, "points.reset"):
-            report.resets += 1
-            touched.add(issue.seller_id)
-    return touched
+        for issue in _open_issues(session, day)
+    ]
+    added = _add_new(session, entries, lambda _: "points.reset")
+    report.resets += len(added)
+    return {e.seller_id for e in added}
 
 
 def _issue(
     session: Session, scheme: Scheme, day: dt.date, findings: pa.Table, report: DayReport
 ) -> set[str]:
-    touched: set[str] = set()
-    points = findings.filter(pc.equal(findings["kind"], "points"))
+    rows = findings.filter(pc.equal(findings["kind"], "points")).to_pylist()
     since = day - dt.timedelta(days=scheme.repeat_window_days)
-    for row in points.to_pylist():
+    earlier: set[tuple[str, str | None]] = set()
+    for chunk in _chunks(sorted({r["subject"] for r in rows})):
+        earlier |= {
+            (seller, policy)
+            for seller, policy in session.execute(
+                select(PointsEntry.seller_id, PointsEntry.policy_id).where(
+                    PointsEntry.kind == "issue",
+                    PointsEntry.seller_id.in_(chunk),
+                    PointsEntry.effective_on >= since,
+                    PointsEntry.effective_on < day,
+                )
+            )
+        }
+    entries = []
+    for row in rows:
         seller, policy = row["subject"], row["policy_id"]
-        repeat = session.scalar(
-            select(PointsEntry.id).where(
-                PointsEntry.kind == "issue",
-                PointsEntry.seller_id == seller,
-                PointsEntry.policy_id == policy,
-                PointsEntry.effective_on >= since,
-                PointsEntry.effective_on < day,
+        repeat = (seller, policy) in earlier
+        heavier = repeat and row["points_max"] is not None
+        entries.append(
+            PointsEntry(
+                dedupe_key=f"issue:{scheme.scheme}:{seller}:{policy}:{day.isoformat()}",
+                seller_id=seller,
+                kind="issue",
+                points=int(row["points_max"] if heavier else row["points"]),
+                effective_on=day,
+                expires_on=day + dt.timedelta(days=scheme.expiry_days),
+                policy_id=policy,
+                policy_version=row["policy_version"],
+                pack=f"{row['pack']}@{row['pack_version']}",
+                scheme=scheme.ref,
+                category=row["category"],
+                repeat=repeat,
+                values=json.loads(row["values"]),
+                explanation_en=row["explanation_en"],
+                explanation_id=row["explanation_id"],
+                actor=ACTOR,
             )
         )
-        heavier = repeat is not None and row["points_max"] is not None
-        amount = int(row["points_max"] if heavier else row["points"])
-        entry = PointsEntry(
-            dedupe_key=f"issue:{scheme.scheme}:{seller}:{policy}:{day.isoformat()}",
-            seller_id=seller,
-            kind="issue",
-            points=amount,
-            effective_on=day,
-            expires_on=day + dt.timedelta(days=scheme.expiry_days),
-            policy_id=policy,
-            policy_version=row["policy_version"],
-            pack=f"{row['pack']}@{row['pack_version']}",
-            scheme=scheme.ref,
-            category=row["category"],
-            repeat=repeat is not None,
-            values=json.loads(row["values"]),
-            explanation_en=row["explanation_en"],
-            explanation_id=row["explanation_id"],
-            actor=ACTOR,
-        )
-        if _add_once(session, entry, "points.issued"):
-            report.issued += 1
-            report.points_issued += amount
-            report.sellers_hit.add(seller)
-            touched.add(seller)
-    return touched
+    added = _add_new(session, entries, lambda _: "points.issued")
+    report.issued += len(added)
+    report.points_issued += sum(e.points for e in added)
+    report.sellers_hit |= {e.seller_id for e in added}
+    return {e.seller_id for e in added}
 
 
 # --- actions --------------------------------------------------------------------------------
@@ -325,30 +350,38 @@ def _policy_actions(
     gmv: dict[str, float],
     report: DayReport,
 ) -> None:
+    actions = []
     for row in findings.filter(pc.equal(findings["kind"], "action")).to_pylist():
         seller = row["subject"]
         days = row["action_days"]
         review = _review_reason(scheme, seller, gmv, None)
-        action = EnforcementAction(
-            dedupe_key=f"policy:{scheme.scheme}:{seller}:{row['policy_id']}:{day.isoformat()}",
-            seller_id=seller,
-            action=row["action"],
-            source="policy",
-            policy_id=row["policy_id"],
-            policy_version=row["policy_version"],
-            scheme=scheme.ref,
-            value=row["action_value"],
-            starts_on=day,
-            ends_on=day + dt.timedelta(days=days - 1) if days else None,
-            status="pending_review" if review else "active",
-            review_reason=review or None,
-            explanation_en=row["explanation_en"],
-            explanation_id=row["explanation_id"],
+        actions.append(
+            EnforcementAction(
+                dedupe_key=f"policy:{scheme.scheme}:{seller}:{row['policy_id']}:{day.isoformat()}",
+                seller_id=seller,
+                action=row["action"],
+                source="policy",
+                policy_id=row["policy_id"],
+                policy_version=row["policy_version"],
+                scheme=scheme.ref,
+                value=row["action_value"],
+                starts_on=day,
+                ends_on=day + dt.timedelta(days=days - 1) if days else None,
+                status="pending_review" if review else "active",
+                review_reason=review or None,
+                explanation_en=row["explanation_en"],
+                explanation_id=row["explanation_id"],
+            )
         )
-        if _add_once(session, action, "action.queued" if review else "action.started"):
-            report.actions += 1
-            report.queued += bool(review)
-            report.sellers_hit.add(seller)
+    added = _add_new(session, actions, _action_event)
+    report.actions += len(added)
+    report.queued += sum(a.status == "pending_review" for a in added)
+    report.sellers_hit |= {a.seller_id for a in added}
+
+
+def _action_event(action: PointsEntry | EnforcementAction) -> str:
+    queued = isinstance(action, EnforcementAction) and action.status == "pending_review"
+    return "action.queued" if queued else "action.started"
 
 
 def _ladder(
@@ -402,7 +435,7 @@ def _start_step(
         explanation_en=f"{balance} violation points reached {step.at}: {step.describe('en')}.",
         explanation_id=(f"{balance} poin pelanggaran mencapai {step.at}: {step.describe('id')}."),
     )
-    if _add_once(session, action, "action.queued" if review else "action.started"):
+    if _add_new(session, [action], _action_event):
         report.actions += 1
         report.queued += bool(review)
 
@@ -474,25 +507,40 @@ def _warn(
             f"Peringatan: {balance} poin pelanggaran, {at - balance} poin lagi menuju {at}: {id_}."
         ),
     )
-    if _add_once(session, warning, "warning.sent"):
+    if _add_new(session, [warning], lambda _: "warning.sent"):
         report.warnings += 1
 
 
-def _add_once(session: Session, row: PointsEntry | EnforcementAction, event: str) -> bool:
-    """Add ``row`` unless a row with its dedupe key exists; audit it. Whether it was added."""
-    model = type(row)
-    if session.scalar(select(model.id).where(model.dedupe_key == row.dedupe_key)) is not None:
-        return False
-    session.add(row)
+Row = TypeVar("Row", PointsEntry, EnforcementAction)
+
+
+def _add_new(
+    session: Session, rows: list[Row], event: Callable[[PointsEntry | EnforcementAction], str]
+) -> list[Row]:
+    """Add the ``rows`` whose dedupe key is not stored yet, each with its audit event; the
+    rows added. One lookup per 500 keys and one flush: a day with 10k findings stays fast."""
+    if not rows:
+        return []
+    model = type(rows[0])
+    stored: set[str] = set()
+    for chunk in _chunks([r.dedupe_key for r in rows]):
+        stored |= set(session.scalars(select(model.dedupe_key).where(model.dedupe_key.in_(chunk))))
+    new: list[Row] = []
+    for row in rows:
+        if row.dedupe_key not in stored:
+            stored.add(row.dedupe_key)
+            new.append(row)
+    session.add_all(new)
     session.flush()
-    entity = "points_entry" if isinstance(row, PointsEntry) else "enforcement_action"
-    audit.record(
-        session,
-        actor=ACTOR,
-        action=event,
-        entity_type=entity,
-        entity_id=str(row.id),
-        after=snapshot(row),
-        context={"scheme": row.scheme, "policy": row.policy_id},
-    )
-    return True
+    entity = "points_entry" if model is PointsEntry else "enforcement_action"
+    for row in new:
+        audit.record(
+            session,
+            actor=ACTOR,
+            action=event(row),
+            entity_type=entity,
+            entity_id=str(row.id),
+            after=snapshot(row),
+            context={"scheme": row.scheme, "policy": row.policy_id},
+        )
+    return new
