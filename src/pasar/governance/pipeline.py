@@ -100,11 +100,13 @@ def run_day(
     policies = [c for c in selection.policies_on(day) if c.entity == "seller"]
     report = DayReport(day, scheme.ref, pack.ref if pack else "—")
     build_snapshots("seller", [day], settings, catalog)
-    gmv = _gmv_30d(settings, day) if scheme.human_review_gmv_30d is not None else {}
     longest = max((c.policy.cooldown_days for c in policies), default=0)
     with db.unit_of_work() as session:
         history = _cooldown_history(session, day, longest)
         findings = findings_on(policies, day, settings, catalog, history, build=False)
+        # only sellers with findings can start an action (expiries and resets only lower)
+        wanted = set(findings["subject"].to_pylist()) if scheme.human_review_gmv_30d else set()
+        gmv = _gmv_30d(settings, day, wanted) if wanted else {}
         apply_day(session, scheme, day, findings, gmv, report)
     return report
 
@@ -145,13 +147,12 @@ def apply_day(
 # --- inputs ---------------------------------------------------------------------------------
 
 
-def _gmv_30d(settings: Settings, day: dt.date) -> dict[str, float]:
+def _gmv_30d(settings: Settings, day: dt.date, sellers: set[str]) -> dict[str, float]:
+    """The 30-day GMV of ``sellers`` in the day's snapshot."""
     table = read_snapshot(settings, "seller", day).select(["seller_id", "gmv_30d"])
-    return dict(zip(table["seller_id"].to_pylist(), _floats(table["gmv_30d"]), strict=True))
-
-
-def _floats(column: pa.ChunkedArray) -> list[float]:
-    return [float(v) if v is not None else 0.0 for v in column.to_pylist()]
+    table = table.filter(pc.is_in(table["seller_id"], pa.array(sorted(sellers), pa.string())))
+    values = pc.cast(table["gmv_30d"], pa.float64()).fill_null(0.0).to_pylist()
+    return dict(zip(table["seller_id"].to_pylist(), values, strict=True))
 
 
 def _cooldown_history(session: Session, day: dt.date, longest: int) -> pa.Table | None:
@@ -188,25 +189,24 @@ def _cooldown_history(session: Session, day: dt.date, longest: int) -> pa.Table 
 # --- ledger ---------------------------------------------------------------------------------
 
 
-def _open_issues(session: Session, before: dt.date, seller: str | None = None) -> list[PointsEntry]:
-    """Issues effective before ``before`` that no expiry, reversal or reset has offset."""
+def _open_issues(
+    session: Session, before: dt.date, expiring_by: dt.date | None = None
+) -> list[PointsEntry]:
+    """Issues effective before ``before`` that no expiry, reversal or reset has offset (and
+    that expire by ``expiring_by``, when given)."""
     offset = select(PointsEntry.offsets_id).where(PointsEntry.offsets_id.is_not(None))
     query = select(PointsEntry).where(
         PointsEntry.kind == "issue",
         PointsEntry.effective_on < before,
         PointsEntry.id.not_in(offset),
     )
-    if seller is not None:
-        query = query.where(PointsEntry.seller_id == seller)
+    if expiring_by is not None:
+        query = query.where(PointsEntry.expires_on <= expiring_by)
     return list(session.scalars(query.order_by(PointsEntry.effective_on, PointsEntry.id)))
 
 
 def _expire(session: Session, scheme: Scheme, day: dt.date, report: DayReport) -> set[str]:
-    due = [
-        e
-        for e in _open_issues(session, day + dt.timedelta(days=1))
-        if e.expires_on is not None and e.expires_on <= day
-    ]
+    due = _open_issues(session, day + dt.timedelta(days=1), expiring_by=day)
     moves = _moves(session, {e.seller_id for e in due})
     entries = []
     for issue in due:
