@@ -40,6 +40,10 @@ class Settings(BaseSettings):
         default="",
         description="Extra policy pack directories, separated by ':' (after the shipped packs).",
     )
+    governance_path: str = Field(
+        default="",
+        description="Extra governance scheme directories, separated by ':' (after the shipped).",
+    )
 
     @field_validator("timezone")
     @classmethod

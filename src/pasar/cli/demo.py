@@ -79,7 +79,7 @@ def _governance(settings: Settings, last: dt.date) -> None:
             )
     finally:
         db.dispose()
-    scheme = scheme_on(load_schemes(), DEMO_SCHEME, last)
+    scheme = scheme_on(load_schemes(settings.governance_path), DEMO_SCHEME, last)
     levels: dict[int, int] = {}
     for value in points.values():
         level = scheme.level(value)

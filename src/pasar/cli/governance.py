@@ -59,7 +59,8 @@ def run_command(
     library = load_library(catalog, settings.policy_path)
     db = Database(settings.database_url)
     try:
-        reports = run_days(db, settings, catalog, library, scheme, days, load_schemes())
+        schemes = load_schemes(settings.governance_path)
+        reports = run_days(db, settings, catalog, library, scheme, days, schemes)
     finally:
         db.dispose()
     table = Table(title=f"Governance pipeline ({scheme})", title_justify="left")
@@ -100,7 +101,8 @@ def seller(
     if lang not in ("en", "id"):
         raise ValidationError(f"--lang {lang!r}: use en or id", field="lang")
     day = option_date(as_of, "--as-of") or dt.date.today()
-    chosen = scheme_on(load_schemes(), scheme, day)
+    settings = get_settings()
+    chosen = scheme_on(load_schemes(settings.governance_path), scheme, day)
     db = _db()
     try:
         with db.unit_of_work() as session:

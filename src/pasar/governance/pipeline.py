@@ -78,7 +78,7 @@ def run_days(
     schemes: list[Scheme] | None = None,
 ) -> list[DayReport]:
     """Run the pipeline for each of ``days`` in date order (each day one transaction)."""
-    schemes = schemes if schemes is not None else load_schemes()
+    schemes = schemes if schemes is not None else load_schemes(settings.governance_path)
     build_snapshots("seller", sorted(days), settings, catalog)
     return [
         run_day(db, settings, catalog, library, scheme_on(schemes, scheme_name, day), day)
