@@ -16,10 +16,11 @@ from pasar.audit.service import audit, snapshot
 from pasar.cli.db import upgrade_store
 from pasar.cli.output import console, option_date
 from pasar.config import get_settings
+from pasar.governance import appeals as appeal_service
 from pasar.governance.ledger import balance, entries_of
-from pasar.governance.models import EnforcementAction, PointsEntry
+from pasar.governance.models import Appeal, EnforcementAction, PointsEntry
 from pasar.governance.pipeline import run_days
-from pasar.governance.scheme import load_schemes, scheme_on
+from pasar.governance.scheme import Scheme, load_schemes, scheme_on
 from pasar.kit.clock import now
 from pasar.kit.db import Database
 from pasar.kit.errors import NotFoundError, ValidationError
@@ -191,6 +192,7 @@ def violations(
         db.dispose()
     table = pa.table(
         {
+            "id": pa.array([r.id for r in rows], pa.int64()),
             "day": pa.array([r.effective_on for r in rows], pa.date32()),
             "seller_id": [r.seller_id for r in rows],
             "policy_id": [r.policy_id for r in rows],
@@ -204,10 +206,11 @@ def violations(
     )
     if format_ == "table":
         shown = Table(title=f"Violations: {len(rows):,}", title_justify="left")
-        for name in ("day", "seller", "policy", "points", "explanation"):
+        for name in ("id", "day", "seller", "policy", "points", "explanation"):
             shown.add_column(name, overflow="fold")
         for r in rows[:100]:
             shown.add_row(
+                str(r.id),
                 str(r.effective_on),
                 r.seller_id,
                 r.policy_id or "",
@@ -255,8 +258,8 @@ def queue() -> None:
     console.print(table)
 
 
-@app.command()
-def decide(
+@app.command("decide")
+def decide_queued(
     action_id: int = typer.Argument(..., help="Id of the queued action (see `queue`)."),
     decision: str = typer.Argument(..., help="approve or reject"),
     reason: str = typer.Option(..., "--reason", help="Why (kept in the audit log)."),
@@ -294,3 +297,115 @@ def decide(
     finally:
         db.dispose()
     console.print(f"Action {action_id} {decision}d by {escape(reviewer)}.")
+
+
+appeal_app = typer.Typer(help="Appeals against violations.", no_args_is_help=True)
+app.add_typer(appeal_app, name="appeal")
+
+
+def _scheme_today(name: str, day: dt.date) -> Scheme:
+    return scheme_on(load_schemes(get_settings().governance_path), name, day)
+
+
+@appeal_app.command("submit")
+def appeal_submit(
+    violation: int = typer.Argument(..., help="Violation id (see `governance violations`)."),
+    reason: str = typer.Option(..., "--reason", help="Appeal reason of the scheme."),
+    evidence: list[str] = typer.Option(
+        ..., "--evidence", help='Checklist item and what is given: "item=value" (repeatable).'
+    ),
+    statement: str = typer.Option(..., "--statement", help="Why the violation is wrong."),
+    by: str = typer.Option(..., "--by", help="Who submits (e.g. seller:S000062)."),
+    on: str | None = typer.Option(None, "--on", help="Submission date (default: today)."),
+    scheme: str = _SCHEME,
+) -> None:
+    """Appeal a violation, with the evidence its reason requires."""
+    day = option_date(on, "--on") or dt.date.today()
+    given: dict[str, str] = {}
+    for item in evidence:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ValidationError(f'--evidence {item!r}: write "item=value"', field="evidence")
+        given[name.strip()] = value.strip()
+    db = _db()
+    try:
+        with db.unit_of_work() as session:
+            appeal = appeal_service.submit(
+                session, _scheme_today(scheme, day), violation, reason, given, statement, day, by
+            )
+            number, appeal_id = appeal.number, appeal.id
+    finally:
+        db.dispose()
+    console.print(f"Appeal {appeal_id} (number {number} for violation {violation}) submitted.")
+
+
+@appeal_app.command("decide")
+def appeal_decide(
+    appeal_id: int = typer.Argument(..., help="Appeal id."),
+    decision: str = typer.Argument(..., help="accept or reject"),
+    reason: str = typer.Option(..., "--reason", help="Why (the seller reads it)."),
+    by: str = typer.Option(..., "--by", help="Reviewer."),
+    on: str | None = typer.Option(None, "--on", help="Decision date (default: today)."),
+    version: int | None = typer.Option(None, "--version", help="Version you reviewed."),
+    scheme: str = _SCHEME,
+) -> None:
+    """Accept (points reversed, later actions recomputed) or reject an appeal."""
+    day = option_date(on, "--on") or dt.date.today()
+    db = _db()
+    try:
+        with db.unit_of_work() as session:
+            result = appeal_service.decide(
+                session, _scheme_today(scheme, day), appeal_id, decision, by, reason, day, version
+            )
+            status = result.appeal.status
+            reversed_points = -result.reversal.points if result.reversal else 0
+            lifted = [f"{a.action} ({a.starts_on})" for a in result.reversed_actions]
+    finally:
+        db.dispose()
+    console.print(f"Appeal {appeal_id} {status}.")
+    if reversed_points:
+        console.print(f"{reversed_points} points reversed.")
+    if lifted:
+        console.print("Reversed: " + ", ".join(lifted))
+
+
+@app.command("appeals")
+def list_appeals(
+    status: str | None = typer.Option(None, help="submitted, accepted or rejected."),
+    seller_id: str | None = typer.Option(None, "--seller", help="Only this seller."),
+) -> None:
+    """Appeals with their state and time to decision (service level)."""
+    db = _db()
+    try:
+        with db.unit_of_work() as session:
+            query = select(Appeal).order_by(Appeal.submitted_on, Appeal.id)
+            if status:
+                query = query.where(Appeal.status == status)
+            if seller_id:
+                query = query.where(Appeal.seller_id == seller_id)
+            rows = list(session.scalars(query))
+    finally:
+        db.dispose()
+    table = Table(title=f"Appeals: {len(rows):,}", title_justify="left")
+    for name in ("id", "violation", "seller", "#", "reason", "submitted", "status", "days"):
+        table.add_column(name)
+    for appeal in rows:
+        waited = (appeal.decided_on or dt.date.today()) - appeal.submitted_on
+        table.add_row(
+            str(appeal.id),
+            str(appeal.entry_id),
+            appeal.seller_id,
+            str(appeal.number),
+            appeal.reason,
+            str(appeal.submitted_on),
+            appeal.status,
+            str(waited.days),
+        )
+    console.print(table)
+    days = appeal_service.decision_days(rows)
+    if days:
+        within = sum(d <= 2 for d in days)
+        console.print(
+            f"Decided: {len(days):,}; median {sorted(days)[len(days) // 2]} days to a decision; "
+            f"{within:,} within 2 days."
+        )

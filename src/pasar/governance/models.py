@@ -115,3 +115,30 @@ def _refuse_ledger_rewrites(session: Session, _flush: UOWTransaction, _instances
             raise ValidationError(
                 "the points ledger is append-only: add an adjustment or reversal instead"
             )
+
+
+class Appeal(Base, Versioned):
+    """A seller's appeal against one violation (an ``issue`` entry): ``submitted``, then
+    ``accepted`` or ``rejected`` by a reviewer with a reason."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (
+        Index("ix_appeals_entry", "entry_id"),
+        Index("ix_appeals_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("points_entries.id"), nullable=False)
+    seller_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    number: Mapped[int] = mapped_column(Integer, nullable=False)  # 1st, 2nd … for the entry
+    reason: Mapped[str] = mapped_column(String(50), nullable=False)
+    statement: Mapped[str] = mapped_column(Text, nullable=False)
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    submitted_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    submitted_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow, nullable=False)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime | None] = mapped_column()
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    decision_reason: Mapped[str | None] = mapped_column(Text)

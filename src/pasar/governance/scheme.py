@@ -63,6 +63,28 @@ class Step(BaseModel):
         return self
 
 
+class AppealReason(BaseModel):
+    """A reason a seller may appeal for, and the evidence it needs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: dict[Literal["en", "id"], str] = {}
+    evidence: list[str] = Field(min_length=1)
+
+
+class AppealRules(BaseModel):
+    """How many appeals a violation allows and when (``../shared/reference/governance.md``
+    §1.6: two, the first within 30 days, the second within 15 days of a rejection)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_per_violation: int = Field(default=2, ge=1, le=5)
+    first_within_days: int = Field(default=30, ge=1)
+    next_within_days: int = Field(default=15, ge=1)
+    decision_sla_days: int = Field(default=2, ge=1)
+    reasons: dict[str, AppealReason] = Field(min_length=1)
+
+
 class Scheme(BaseModel):
     """One version of a governance scheme, in force from ``effective_from``."""
 
@@ -82,6 +104,7 @@ class Scheme(BaseModel):
     reset: Literal["none", "quarterly"] = "none"
     human_review_gmv_30d: float | None = Field(default=None, ge=0)
     ladder: list[Step] = Field(min_length=1)
+    appeals: AppealRules | None = None
     origin: Origin | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
