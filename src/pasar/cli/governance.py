@@ -17,8 +17,9 @@ from pasar.cli.db import upgrade_store
 from pasar.cli.output import console, option_date
 from pasar.config import get_settings
 from pasar.governance import appeals as appeal_service
+from pasar.governance import plans
 from pasar.governance.ledger import balance, entries_of
-from pasar.governance.models import Appeal, EnforcementAction, PointsEntry
+from pasar.governance.models import Appeal, EnforcementAction, PlanOfAction, PointsEntry
 from pasar.governance.pipeline import run_days
 from pasar.governance.scheme import Scheme, load_schemes, scheme_on
 from pasar.kit.clock import now
@@ -148,7 +149,7 @@ def seller(
         )
     console.print(table)
     shown = Table(title="Actions and warnings", title_justify="left")
-    for name in ("from", "to", "action", "status", "explanation"):
+    for name in ("id", "from", "to", "action", "status", "explanation"):
         shown.add_column(name, overflow="fold")
     for action in actions:
         if action.starts_on > day:
@@ -156,6 +157,7 @@ def seller(
         text = action.explanation_id if lang == "id" else action.explanation_en
         state = "in force" if action.in_force(day) else action.status
         shown.add_row(
+            str(action.id),
             str(action.starts_on),
             str(action.ends_on or "open"),
             action.action,
@@ -409,3 +411,79 @@ def list_appeals(
             f"Decided: {len(days):,}; median {sorted(days)[len(days) // 2]} days to a decision; "
             f"{within:,} within 2 days."
         )
+
+
+poa_app = typer.Typer(help="Plans of action to lift severe actions.", no_args_is_help=True)
+app.add_typer(poa_app, name="poa")
+
+
+@poa_app.command("submit")
+def poa_submit(
+    action_id: int = typer.Argument(..., help="The action to lift (see `governance seller`)."),
+    root_cause: list[str] = typer.Option(..., "--root-cause", help="One per issue (repeatable)."),
+    corrective: list[str] = typer.Option(..., "--corrective", help="Action taken (repeatable)."),
+    preventive: list[str] = typer.Option(..., "--preventive", help="Prevention (repeatable)."),
+    evidence: list[str] = typer.Option(..., "--evidence", help="Evidence (repeatable)."),
+    by: str = typer.Option(..., "--by", help="Who submits."),
+    on: str | None = typer.Option(None, "--on", help="Date (default: today)."),
+    scheme: str = _SCHEME,
+) -> None:
+    """Submit (or resubmit after requested changes) a plan of action."""
+    day = option_date(on, "--on") or dt.date.today()
+    db = _db()
+    try:
+        with db.unit_of_work() as session:
+            plan = plans.submit_plan(
+                session, _scheme_today(scheme, day), action_id, root_cause, corrective,
+                preventive, evidence, day, by,
+            )  # fmt: skip
+            plan_id, revision = plan.id, plan.revision
+    finally:
+        db.dispose()
+    console.print(f"Plan of action {plan_id} (revision {revision}) submitted for {action_id}.")
+
+
+@poa_app.command("review")
+def poa_review(
+    plan_id: int = typer.Argument(..., help="Plan of action id."),
+    decision: str = typer.Argument(..., help="accept, request_changes or reject"),
+    comment: str = typer.Option(..., "--comment", help="What the seller reads."),
+    by: str = typer.Option(..., "--by", help="Reviewer."),
+    on: str | None = typer.Option(None, "--on", help="Date (default: today)."),
+    version: int | None = typer.Option(None, "--version", help="Version you reviewed."),
+) -> None:
+    """Review a plan of action; accepting it lifts the action."""
+    day = option_date(on, "--on") or dt.date.today()
+    db = _db()
+    try:
+        with db.unit_of_work() as session:
+            plan = plans.review_plan(session, plan_id, decision, by, comment, day, version)
+            status = plan.status
+    finally:
+        db.dispose()
+    console.print(f"Plan of action {plan_id}: {status}.")
+
+
+@poa_app.command("list")
+def poa_list(
+    seller_id: str | None = typer.Option(None, "--seller", help="Only this seller."),
+) -> None:
+    """Plans of action with every revision and review."""
+    db = _db()
+    try:
+        with db.unit_of_work() as session:
+            query = select(PlanOfAction).order_by(PlanOfAction.action_id, PlanOfAction.revision)
+            if seller_id:
+                query = query.where(PlanOfAction.seller_id == seller_id)
+            rows = list(session.scalars(query))
+    finally:
+        db.dispose()
+    table = Table(title=f"Plans of action: {len(rows):,}", title_justify="left")
+    for name in ("id", "action", "seller", "rev", "submitted", "status", "comment"):
+        table.add_column(name, overflow="fold")
+    for plan in rows:
+        table.add_row(
+            str(plan.id), str(plan.action_id), plan.seller_id, str(plan.revision),
+            str(plan.submitted_on), plan.status, escape(plan.comment or ""),
+        )  # fmt: skip
+    console.print(table)

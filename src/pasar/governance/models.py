@@ -142,3 +142,27 @@ class Appeal(Base, Versioned):
     decided_at: Mapped[dt.datetime | None] = mapped_column()
     decided_on: Mapped[dt.date | None] = mapped_column(Date)
     decision_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class PlanOfAction(Base, Versioned):
+    """A seller's plan to lift a severe action: root causes, corrective actions taken,
+    preventive measures and evidence. Each submission is a revision; a reviewer accepts
+    (the action is lifted), requests changes (the seller sends a new revision) or rejects."""
+
+    __tablename__ = "plans_of_action"
+    __table_args__ = (Index("ix_plans_of_action_action", "action_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("enforcement_actions.id"), nullable=False)
+    seller_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False)
+    root_causes: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    corrective_actions: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    preventive_measures: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    evidence: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    submitted_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    submitted_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    reviewed_on: Mapped[dt.date | None] = mapped_column(Date)
+    comment: Mapped[str | None] = mapped_column(Text)

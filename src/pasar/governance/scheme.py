@@ -105,6 +105,7 @@ class Scheme(BaseModel):
     human_review_gmv_30d: float | None = Field(default=None, ge=0)
     ladder: list[Step] = Field(min_length=1)
     appeals: AppealRules | None = None
+    poa_required_for: list[str] = []  # actions lifted early only with an accepted plan
     origin: Origin | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
