@@ -12,20 +12,19 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
-from pasar.audit.service import audit, snapshot
 from pasar.cli.db import upgrade_store
 from pasar.cli.output import console, option_date
 from pasar.config import get_settings
 from pasar.governance import appeals as appeal_service
 from pasar.governance import plans
+from pasar.governance import queue as review_queue
 from pasar.governance.ledger import balance, entries_of
+from pasar.governance.linked import owners_of
 from pasar.governance.models import Appeal, EnforcementAction, PlanOfAction, PointsEntry
 from pasar.governance.pipeline import run_days
 from pasar.governance.scheme import Scheme, load_schemes, scheme_on
-from pasar.kit.clock import now
 from pasar.kit.db import Database
 from pasar.kit.errors import NotFoundError, ValidationError
-from pasar.kit.versioning import expect_version
 from pasar.metrics import export
 from pasar.metrics.query import catalog_for, latest_day
 from pasar.policy.packs import load_library
@@ -236,13 +235,7 @@ def queue() -> None:
     db = _db()
     try:
         with db.unit_of_work() as session:
-            waiting = list(
-                session.scalars(
-                    select(EnforcementAction)
-                    .where(EnforcementAction.status == "pending_review")
-                    .order_by(EnforcementAction.starts_on, EnforcementAction.id)
-                )
-            )
+            waiting = review_queue.waiting(session)
     finally:
         db.dispose()
     table = Table(title=f"Human review queue: {len(waiting):,}", title_justify="left")
@@ -266,39 +259,27 @@ def decide_queued(
     decision: str = typer.Argument(..., help="approve or reject"),
     reason: str = typer.Option(..., "--reason", help="Why (kept in the audit log)."),
     reviewer: str = typer.Option(..., "--by", help="Who decides."),
+    on: str | None = typer.Option(None, "--on", help="Decision date (default: today)."),
     version: int | None = typer.Option(None, "--version", help="Version you reviewed."),
+    scheme: str = _SCHEME,
 ) -> None:
-    """Approve (the action takes effect from today) or reject a queued action."""
-    if decision not in ("approve", "reject"):
-        raise ValidationError(f"decision {decision!r}: use approve or reject", field="decision")
-    if not reason.strip():
-        raise ValidationError("a decision needs a reason", field="reason")
+    """Approve (the action takes effect from the decision day) or reject a queued action;
+    approving a permanent suspension queues the owner's other shops."""
+    day = option_date(on, "--on") or dt.date.today()
+    owners = owners_of(Warehouse(get_settings().warehouse_dir).connect())
     db = _db()
     try:
         with db.unit_of_work() as session:
-            action = session.get(EnforcementAction, action_id)
-            if action is None or action.status != "pending_review":
-                raise NotFoundError(f"no queued action {action_id}")
-            if version is not None:
-                expect_version(action, version)
-            before = snapshot(action)
-            action.status = "active" if decision == "approve" else "rejected"
-            action.decided_by, action.decided_at, action.decision_reason = reviewer, now(), reason
-            if decision == "approve":
-                action.starts_on = max(action.starts_on, now().date())
-            audit.record(
-                session,
-                actor=f"user:{reviewer}",
-                action=f"action.{decision}d",
-                entity_type="enforcement_action",
-                entity_id=str(action.id),
-                reason=reason,
-                before=before,
-                after=snapshot(action),
-            )
+            linked = review_queue.decide_action(
+                session, _scheme_today(scheme, day), action_id, decision, reviewer, reason,
+                day, owners, version,
+            )  # fmt: skip
+            shops = [a.seller_id for a in linked]
     finally:
         db.dispose()
     console.print(f"Action {action_id} {decision}d by {escape(reviewer)}.")
+    if shops:
+        console.print(f"Linked shops queued for review: {', '.join(shops)}")
 
 
 appeal_app = typer.Typer(help="Appeals against violations.", no_args_is_help=True)

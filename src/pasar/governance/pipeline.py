@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from pasar.audit.service import audit, snapshot
 from pasar.config import Settings
 from pasar.governance.ledger import Move, balances, peak_by
+from pasar.governance.linked import flag_banned_owners, owners_of
 from pasar.governance.models import EnforcementAction, GovernanceRun, PointsEntry
 from pasar.governance.scheme import Scheme, Step, load_schemes, scheme_on
 from pasar.kit.db import Database
@@ -45,6 +46,7 @@ from pasar.metrics.snapshots import build_snapshots, read_snapshot
 from pasar.policy.findings import findings_on
 from pasar.policy.packs import PolicyLibrary
 from pasar.policy.packs import select as select_pack
+from pasar.warehouse.store import Warehouse
 
 ACTOR = "pipeline"
 
@@ -108,6 +110,8 @@ def run_day(
         wanted = set(findings["subject"].to_pylist()) if scheme.human_review_gmv_30d else set()
         gmv = _gmv_30d(settings, day, wanted) if wanted else {}
         apply_day(session, scheme, day, findings, gmv, report)
+        owners = owners_of(Warehouse(settings.warehouse_dir).connect())
+        report.queued += len(flag_banned_owners(session, scheme, owners, day, ACTOR))
     return report
 
 

@@ -1,0 +1,131 @@
+"""Linked accounts: shops of the same owner (``owner_ref`` in the sellers table).
+
+A permanent suspension, once a reviewer approves it, extends to the owner's other shops
+through the human review queue; a shop of an owner with a suspended shop is flagged for
+review by the next pipeline day (ingestion only stores data; governance reads it after).
+
+Example::
+
+    owners = owners_of(con)                  # seller → owner_ref
+    linked_shops(owners, "S000062")          # the other shops of that owner
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pasar.audit.service import audit, snapshot
+from pasar.governance.models import EnforcementAction
+from pasar.governance.scheme import Scheme
+
+SUSPENSION = "permanent_suspension"
+
+
+def owners_of(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Every seller with an owner, from the warehouse's sellers table."""
+    rows = con.execute(
+        "SELECT seller_id, owner_ref FROM sellers "
+        "WHERE owner_ref IS NOT NULL AND trim(owner_ref) <> ''"
+    ).fetchall()
+    return {str(seller): str(owner) for seller, owner in rows}
+
+
+def linked_shops(owners: dict[str, str], seller_id: str) -> list[str]:
+    """The other shops of ``seller_id``'s owner, sorted."""
+    owner = owners.get(seller_id)
+    if owner is None:
+        return []
+    return sorted(s for s, o in owners.items() if o == owner and s != seller_id)
+
+
+def queue_linked(
+    session: Session,
+    scheme: Scheme,
+    suspended: EnforcementAction,
+    owners: dict[str, str],
+    on: dt.date,
+    actor: str,
+) -> list[EnforcementAction]:
+    """Queue a permanent suspension of each shop linked to ``suspended``'s seller."""
+    queued = []
+    for shop in linked_shops(owners, suspended.seller_id):
+        action = EnforcementAction(
+            dedupe_key=f"linked:{scheme.scheme}:{shop}:{suspended.id}",
+            seller_id=shop,
+            action=SUSPENSION,
+            source="linked",
+            step_at=suspended.step_at,
+            scheme=scheme.ref,
+            starts_on=on,
+            status="pending_review",
+            review_reason=(
+                f"same owner ({owners[shop]}) as {suspended.seller_id}, permanently suspended"
+            ),
+            explanation_en=(
+                f"Your shop shares its owner with {suspended.seller_id}, which was permanently "
+                "suspended; a reviewer decides whether the suspension extends to this shop."
+            ),
+            explanation_id=(
+                f"Toko Anda memiliki pemilik yang sama dengan {suspended.seller_id} yang "
+                "ditangguhkan permanen; peninjau memutuskan apakah penangguhan berlaku juga."
+            ),
+        )
+        if _add(session, action, actor):
+            queued.append(action)
+    return queued
+
+
+def flag_banned_owners(
+    session: Session, scheme: Scheme, owners: dict[str, str], on: dt.date, actor: str
+) -> list[EnforcementAction]:
+    """Queue every shop whose owner has a suspended shop and that is not yet in review."""
+    suspended = session.scalars(
+        select(EnforcementAction).where(
+            EnforcementAction.action == SUSPENSION, EnforcementAction.status == "active"
+        )
+    ).all()
+    flagged = []
+    for action in suspended:
+        for shop in linked_shops(owners, action.seller_id):
+            flag = EnforcementAction(
+                dedupe_key=f"linked:{scheme.scheme}:{shop}:{action.id}",
+                seller_id=shop,
+                action=SUSPENSION,
+                source="linked",
+                step_at=action.step_at,
+                scheme=scheme.ref,
+                starts_on=on,
+                status="pending_review",
+                review_reason=(
+                    f"shop of owner {owners[shop]}, whose shop {action.seller_id} is "
+                    "permanently suspended"
+                ),
+                explanation_en=f"Shop of the owner of suspended shop {action.seller_id}.",
+                explanation_id=f"Toko milik pemilik toko {action.seller_id} yang ditangguhkan.",
+            )
+            if _add(session, flag, actor):
+                flagged.append(flag)
+    return flagged
+
+
+def _add(session: Session, action: EnforcementAction, actor: str) -> bool:
+    exists = select(EnforcementAction.id).where(EnforcementAction.dedupe_key == action.dedupe_key)
+    if session.scalar(exists) is not None:
+        return False
+    session.add(action)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="action.queued",
+        entity_type="enforcement_action",
+        entity_id=str(action.id),
+        reason=action.review_reason,
+        after=snapshot(action),
+        context={"scheme": action.scheme, "linked": True},
+    )
+    return True
