@@ -22,6 +22,7 @@ from pasar.governance.ledger import balance, entries_of
 from pasar.governance.linked import owners_of
 from pasar.governance.models import Appeal, EnforcementAction, PlanOfAction, PointsEntry
 from pasar.governance.pipeline import run_days
+from pasar.governance.rca import root_causes
 from pasar.governance.scheme import Scheme, load_schemes, scheme_on
 from pasar.kit.db import Database
 from pasar.kit.errors import NotFoundError, ValidationError
@@ -467,4 +468,77 @@ def poa_list(
             str(plan.id), str(plan.action_id), plan.seller_id, str(plan.revision),
             str(plan.submitted_on), plan.status, escape(plan.comment or ""),
         )  # fmt: skip
+    console.print(table)
+
+
+@app.command()
+def rca(
+    metric: str = typer.Argument(..., help="A windowed ratio, e.g. late_dispatch_rate_7d."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Date (default: last day)."),
+    vs_previous: bool = typer.Option(False, "--vs-previous", help="Explain the change too."),
+    by: list[str] | None = typer.Option(None, "--by", help="Dimensions (default: several)."),
+    top: int = typer.Option(5, help="Values shown per dimension."),
+    format_: str = typer.Option("table", "--format", help="table, csv, xlsx or json."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="File for csv/xlsx/json."),
+) -> None:
+    """Which dimension values explain a rate (and its change against the previous window)."""
+    if format_ not in export.FORMATS:
+        raise ValidationError(f"--format {format_!r}: use {', '.join(export.FORMATS)}")
+    settings = get_settings()
+    day = option_date(as_of, "--as-of") or latest_day(
+        Warehouse(settings.warehouse_dir).connect(), settings.timezone
+    )
+    result = root_causes(metric, day, settings, catalog_for(settings), by or [], vs_previous)
+    if format_ != "table":
+        table = result.table()
+        if output is None:
+            if format_ == "xlsx":
+                raise ValidationError("--format xlsx needs --output FILE.xlsx", field="output")
+            typer.echo(export.to_json(table) if format_ == "json" else export.to_csv(table))
+            return
+        export.write(table, output, {"rate": "percent", "previous_rate": "percent"})
+        console.print(f"{table.num_rows:,} rows written to {escape(str(output))}")
+        return
+    shown = export.show_value(result.rate, "percent")
+    head = f"{metric} as of {day} ({result.window} days): {shown}"
+    if vs_previous:
+        before = export.show_value(result.previous_rate, "percent")
+        change = (result.rate or 0) - (result.previous_rate or 0)
+        head += f", previous window {before} ({change * 100:+.2f} points)"
+    console.print(head)
+    console.print("Dimensions, most explanatory first:")
+    for score in result.dimensions:
+        line = f"  {score.name}: values away from the average move {score.level_share:.1%}"
+        if vs_previous:
+            line += (
+                f"; change = mix {(score.mix or 0) * 100:+.2f} pt + rate "
+                f"{(score.rate_effect or 0) * 100:+.2f} pt, largest single value "
+                f"{(score.largest_change or 0) * 100:+.2f} pt"
+            )
+        console.print(line)
+    table = Table(title_justify="left")
+    columns = ["dimension", "value", "rate", "share of volume", "excess"]
+    if vs_previous:
+        columns += ["previous rate", "mix effect", "rate effect"]
+    for name in columns:
+        table.add_column(name, justify="left" if name in ("dimension", "value") else "right")
+    shown_per: dict[str, int] = {}
+    for s in result.segments:
+        if shown_per.get(s.dimension, 0) >= top:
+            continue
+        shown_per[s.dimension] = shown_per.get(s.dimension, 0) + 1
+        cells = [
+            s.dimension,
+            escape(s.value),
+            export.show_value(s.rate, "percent"),
+            f"{s.share:.1%}",
+            f"{s.excess:+,.0f}",
+        ]
+        if vs_previous:
+            cells += [
+                export.show_value(s.previous_rate, "percent"),
+                f"{(s.mix or 0) * 100:+.2f} pt",
+                f"{(s.rate_effect or 0) * 100:+.2f} pt",
+            ]
+        table.add_row(*cells)
     console.print(table)
