@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from pasar.governance.linked import flag_banned_owners, linked_shops, owners_of
 from pasar.governance.models import EnforcementAction
-from pasar.governance.queue import decide_action, waiting
+from pasar.governance.review import decide_action, waiting
 from pasar.governance.scheme import Scheme, load_schemes, scheme_on
 from pasar.kit.db import Database
 from pasar.kit.errors import ConflictError

@@ -15,6 +15,7 @@ from pasar.config import Settings, get_settings
 from pasar.governance.ledger import balances
 from pasar.governance.models import EnforcementAction
 from pasar.governance.pipeline import run_days
+from pasar.governance.report import write_report
 from pasar.governance.scheme import load_schemes, scheme_on
 from pasar.kit.db import Database
 from pasar.metrics.engines import duckdb as engine
@@ -92,6 +93,13 @@ def _governance(settings: Settings, last: dt.date) -> None:
         f"new warnings (a day already run adds nothing); {queued or 0:,} waiting for a person "
         "(`pasar governance queue`)."
     )
+    path = settings.home / "reports" / f"governance-{last.isoformat()}.xlsx"
+    db = Database(settings.database_url)
+    try:
+        write_report(db, settings, catalog, scheme, last, path)
+    finally:
+        db.dispose()
+    console.print(f"Governance report written to {path}")
     console.print(
         "Sellers by level: "
         + ", ".join(f"{level or 'below 12'}: {count:,}" for level, count in sorted(levels.items()))

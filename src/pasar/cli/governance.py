@@ -17,12 +17,13 @@ from pasar.cli.output import console, option_date
 from pasar.config import get_settings
 from pasar.governance import appeals as appeal_service
 from pasar.governance import plans
-from pasar.governance import queue as review_queue
+from pasar.governance import review as review_queue
 from pasar.governance.ledger import balance, entries_of
 from pasar.governance.linked import owners_of
 from pasar.governance.models import Appeal, EnforcementAction, PlanOfAction, PointsEntry
 from pasar.governance.pipeline import run_days
 from pasar.governance.rca import root_causes
+from pasar.governance.report import write_report
 from pasar.governance.scheme import Scheme, load_schemes, scheme_on
 from pasar.kit.db import Database
 from pasar.kit.errors import NotFoundError, ValidationError
@@ -542,3 +543,26 @@ def rca(
             ]
         table.add_row(*cells)
     console.print(table)
+
+
+@app.command()
+def report(
+    as_of: str | None = typer.Option(None, "--as-of", help="Date (default: last day)."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="XLSX file (default: PASAR_HOME/reports/governance-D.xlsx)."
+    ),
+    scheme: str = _SCHEME,
+) -> None:
+    """The daily governance workbook: levels, violations by reason, actions in force, review
+    queue, appeals and their service level, defect trend, root causes (sheets and charts)."""
+    settings = get_settings()
+    day = option_date(as_of, "--as-of") or latest_day(
+        Warehouse(settings.warehouse_dir).connect(), settings.timezone
+    )
+    path = output or settings.home / "reports" / f"governance-{day.isoformat()}.xlsx"
+    db = _db()
+    try:
+        write_report(db, settings, catalog_for(settings), _scheme_today(scheme, day), day, path)
+    finally:
+        db.dispose()
+    console.print(f"Governance report for {day} written to {escape(str(path))}")

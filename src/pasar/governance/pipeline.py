@@ -126,12 +126,15 @@ def apply_day(
     """Steps 1–4 of the module docstring for one day's ``findings`` (the evaluation's table),
     in the caller's transaction; ``gmv``: sellers' 30-day GMV for the review threshold."""
     report.findings = findings.num_rows
-    touched = _expire(session, scheme, day, report)
-    touched |= _reset(session, scheme, day, report)
+    # balances before this run: entries written now may be dated earlier (a catch-up expiry
+    # or reset after a day that did not run), so the day before would already count them
+    before = balances(session, day)
+    touched = _reset(session, scheme, day, report)
+    touched |= _expire(session, scheme, day, report)
     touched |= _issue(session, scheme, day, findings, report)
     _policy_actions(session, scheme, day, findings, gmv, report)
     session.flush()
-    _ladder(session, scheme, day, touched, gmv, report)
+    _ladder(session, scheme, day, touched, before, gmv, report)
     key = f"run:{scheme.scheme}:{day.isoformat()}"
     if session.scalar(select(GovernanceRun.id).where(GovernanceRun.dedupe_key == key)) is None:
         session.add(
@@ -259,24 +262,41 @@ def _chunks(items: Sequence[str], size: int = 500) -> list[Sequence[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def quarter_start_after(day: dt.date) -> dt.date:
+    """The first day of the quarter after the one ``day`` is in.
+
+    Example:
+        >>> quarter_start_after(dt.date(2026, 3, 31)), quarter_start_after(dt.date(2026, 4, 1))
+        (datetime.date(2026, 4, 1), datetime.date(2026, 7, 1))
+    """
+    month = (day.month - 1) // 3 * 3 + 4
+    return dt.date(day.year + (month > 12), (month - 1) % 12 + 1, 1)
+
+
 def _reset(session: Session, scheme: Scheme, day: dt.date, report: DayReport) -> set[str]:
-    if scheme.reset != "quarterly" or not (day.day == 1 and day.month in (1, 4, 7, 10)):
+    """Quarterly schemes clear every open issue on the first day of the next quarter (also
+    when that day did not run: the reset is dated on it)."""
+    if scheme.reset != "quarterly":
         return set()
-    entries = [
-        PointsEntry(
-            dedupe_key=f"reset:{issue.id}",
-            seller_id=issue.seller_id,
-            kind="reset",
-            points=-issue.points,
-            effective_on=day,
-            offsets_id=issue.id,
-            policy_id=issue.policy_id,
-            scheme=scheme.ref,
-            reason=f"quarterly reset on {day}",
-            actor=ACTOR,
+    entries = []
+    for issue in _open_issues(session, day):
+        reset_on = quarter_start_after(issue.effective_on)
+        if reset_on > day or (issue.expires_on is not None and issue.expires_on <= reset_on):
+            continue  # not yet, or it expires first
+        entries.append(
+            PointsEntry(
+                dedupe_key=f"reset:{issue.id}",
+                seller_id=issue.seller_id,
+                kind="reset",
+                points=-issue.points,
+                effective_on=reset_on,
+                offsets_id=issue.id,
+                policy_id=issue.policy_id,
+                scheme=scheme.ref,
+                reason=f"quarterly reset on {reset_on}",
+                actor=ACTOR,
+            )
         )
-        for issue in _open_issues(session, day)
-    ]
     added = _add_new(session, entries, lambda _: "points.reset")
     report.resets += len(added)
     return {e.seller_id for e in added}
@@ -393,12 +413,12 @@ def _ladder(
     scheme: Scheme,
     day: dt.date,
     sellers: set[str],
+    before: dict[str, int],
     gmv: dict[str, float],
     report: DayReport,
 ) -> None:
     if not sellers:
         return
-    before = balances(session, day - dt.timedelta(days=1), sorted(sellers))
     after = balances(session, day, sorted(sellers))
     for seller in sorted(sellers):
         old, new = before.get(seller, 0), after.get(seller, 0)
@@ -460,7 +480,7 @@ def _end_step(
             EnforcementAction.source == "ladder",
             EnforcementAction.step_at == step.at,
             EnforcementAction.action == step.action,
-            EnforcementAction.status == "active",
+            EnforcementAction.status.in_(("active", "pending_review")),
             EnforcementAction.ends_on.is_(None),
             EnforcementAction.starts_on < day,
         )
