@@ -13,8 +13,8 @@ must equal a replay written here from the rules alone:
   issue never expires later;
 - a step starts its action on the day the balance crosses it upwards (queued for a person
   when the step says so or the seller's GMV is at the threshold), a warning goes out when the
-  balance enters the margin below a step, open-ended actions (in force or still queued) end the day before the balance
-  falls back below their step.
+  balance enters the margin below a step, open-ended actions (in force or still queued) end
+  the day before the balance falls back below their step.
 """
 
 from __future__ import annotations
