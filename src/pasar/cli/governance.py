@@ -122,16 +122,18 @@ def seller(
             points = balance(session, seller_id, day)
     finally:
         db.dispose()
-    level = chosen.level(points)
+    reached = [s for s in chosen.ladder if s.at == chosen.level(points)]
+    level = chosen.threshold(reached[0]) if reached else "no step reached"
     step = chosen.next_step(points)
     following = (
-        f"next step {step.at} ({step.describe(lang)}), {step.at - points} points away"
+        f"next step at {chosen.threshold(step)} ({step.describe(lang)}), "
+        f"{step.at - points} points away"
         if step
         else "at the last step"
     )
     console.print(
-        f"[bold]{escape(seller_id)}[/] as of {day}: [bold]{points}[/] points, level {level}; "
-        + following
+        f"[bold]{escape(seller_id)}[/] as of {day}: [bold]{chosen.standing(points, lang)}[/], "
+        f"level {level}; {following}"
     )
     table = Table(title="Points ledger", title_justify="left")
     for name in ("effective", "kind", "points", "policy", "expires", "explanation"):

@@ -311,10 +311,14 @@ def _replay_crossings(
                 review_reason=f"{step.action} is never applied automatically"
                 if step.human_review
                 else None,
-                explanation_en=f"{new} violation points reached {step.at} on {day} once "
-                f"violation {entry.id} was reversed: {step.describe('en')}.",
-                explanation_id=f"{new} poin pelanggaran mencapai {step.at} pada {day} setelah "
-                f"pelanggaran {entry.id} dibatalkan: {step.describe('id')}.",
+                explanation_en=(
+                    f"{scheme.standing(new)} reached {scheme.threshold(step)} on {day} once "
+                    f"violation {entry.id} was reversed: {step.describe('en')}."
+                ),
+                explanation_id=(
+                    f"{scheme.standing(new, 'id')} mencapai {scheme.threshold(step)} pada "
+                    f"{day} setelah pelanggaran {entry.id} dibatalkan: {step.describe('id')}."
+                ),
             )
             session.add(action)
             session.flush()

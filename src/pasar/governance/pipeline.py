@@ -456,8 +456,14 @@ def _start_step(
         status="pending_review" if review else "active",
         balance=balance,
         review_reason=review or None,
-        explanation_en=f"{balance} violation points reached {step.at}: {step.describe('en')}.",
-        explanation_id=(f"{balance} poin pelanggaran mencapai {step.at}: {step.describe('id')}."),
+        explanation_en=(
+            f"{scheme.standing(balance, 'en')} reached {scheme.threshold(step)}: "
+            f"{step.describe('en')}."
+        ),
+        explanation_id=(
+            f"{scheme.standing(balance, 'id')} mencapai {scheme.threshold(step)}: "
+            f"{step.describe('id')}."
+        ),
     )
     if _add_new(session, [action], _action_event):
         report.actions += 1
@@ -526,9 +532,13 @@ def _warn(
         ends_on=day,
         status="active",
         balance=balance,
-        explanation_en=f"Warning: {balance} violation points, {at - balance} away from {at}: {en}.",
+        explanation_en=(
+            f"Warning: {scheme.standing(balance, 'en')}, {at - balance} points away from "
+            f"{scheme.threshold(steps[0])}: {en}."
+        ),
         explanation_id=(
-            f"Peringatan: {balance} poin pelanggaran, {at - balance} poin lagi menuju {at}: {id_}."
+            f"Peringatan: {scheme.standing(balance, 'id')}, {at - balance} poin lagi menuju "
+            f"{scheme.threshold(steps[0])}: {id_}."
         ),
     )
     if _add_new(session, [warning], lambda _: "warning.sent"):

@@ -39,11 +39,13 @@ from pasar.policy.spec import SLUG
 
 class Step(BaseModel):
     """One rung of the ladder: at ``at`` points, ``action`` for ``days`` (none: until
-    lifted by a person)."""
+    lifted by a person). In a score scheme a step is written ``score_at`` (the score at or
+    below which it applies) and ``at`` is derived: ``score_start − score_at`` deducted."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    at: int = Field(ge=1, le=10_000)
+    at: int = Field(default=0, ge=0, le=100_000)
+    score_at: int | None = Field(default=None, ge=0)
     action: str
     days: int | None = Field(default=None, ge=1, le=3660)
     human_review: bool = False
@@ -102,6 +104,8 @@ class Scheme(BaseModel):
     repeat_window_days: int = Field(default=90, ge=0, le=3660)
     warning_margin: int = Field(default=5, ge=0)
     reset: Literal["none", "quarterly"] = "none"
+    model: Literal["points", "score"] = "points"
+    score_start: int | None = Field(default=None, ge=1, le=100_000)
     human_review_gmv_30d: float | None = Field(default=None, ge=0)
     ladder: list[Step] = Field(min_length=1)
     appeals: AppealRules | None = None
@@ -110,6 +114,18 @@ class Scheme(BaseModel):
 
     @model_validator(mode="after")
     def _ladder_rises(self) -> Scheme:
+        if self.model == "score":
+            if self.score_start is None:
+                raise ValueError("a score scheme needs score_start (e.g. 1000)")
+            if any(s.score_at is None or s.score_at >= self.score_start for s in self.ladder):
+                raise ValueError("each step of a score scheme needs score_at below score_start")
+            ladder = [
+                s.model_copy(update={"at": self.score_start - (s.score_at or 0)})
+                for s in self.ladder
+            ]
+            object.__setattr__(self, "ladder", ladder)
+        elif any(s.at < 1 or s.score_at is not None for s in self.ladder):
+            raise ValueError("each step of a points scheme needs `at` (points, 1 or more)")
         steps = [s.at for s in self.ladder]
         if steps != sorted(steps):
             raise ValueError("ladder steps must be in rising order of `at`")
@@ -135,6 +151,19 @@ class Scheme(BaseModel):
     def next_step(self, balance: int) -> Step | None:
         """The first step above ``balance``, if any."""
         return next((s for s in self.ladder if s.at > balance), None)
+
+    def standing(self, balance: int, language: str = "en") -> str:
+        """How a balance reads: ``36 points``, or ``score 850 of 1000`` (a deduction)."""
+        if self.model == "score" and self.score_start is not None:
+            word = "skor" if language == "id" else "score"
+            return f"{word} {max(0, self.score_start - balance)} / {self.score_start}"
+        return f"{balance} {'poin' if language == 'id' else 'points'}"
+
+    def threshold(self, step: Step) -> str:
+        """Where a step applies, as users read it (points reached or score fallen to)."""
+        if self.model == "score" and step.score_at is not None:
+            return f"score {step.score_at}"
+        return f"{step.at} points"
 
     def expires(self, issued: dt.date) -> dt.date:
         """The day points issued on ``issued`` leave the balance (if not terminal by then)."""
