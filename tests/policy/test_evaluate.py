@@ -145,7 +145,13 @@ def fired(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 def test_the_shipped_packs_load_alongside(library: PolicyLibrary) -> None:
-    assert library.names() == ["live-starter", "seller-test", "service-readiness", "tokopedia-id"]
+    assert library.names() == [
+        "account-health",
+        "live-starter",
+        "seller-test",
+        "service-readiness",
+        "tokopedia-id",
+    ]
     assert [c.policy.id for c in library.policies(library.version("seller-test", 1))] == [
         "late-dispatch",
         "cancel-cap",

@@ -338,6 +338,8 @@ def seller_snapshot() -> pa.Table:
             # what the shipped seller packs read
             "late_dispatch_rate_7d": pa.array([0.5, None, 0.0], pa.float64()),
             "seller_fault_cancellation_rate_7d": pa.array([None, 0.2, 0.0], pa.float64()),
+            "listing_findings_counterfeit_90d": pa.array([0, 1, 0], pa.int64()),
+            "negative_review_rate_90d": pa.array([0.01, None, 0.2], pa.float64()),
         }
     )
 
@@ -408,7 +410,12 @@ def test_the_pack_writer_produces_a_loadable_pack(tmp_path: Path) -> None:
     spy = SpyConnection()
     evaluate_everything(spy, library, seller_snapshot())
     seller_packs = [p for n in library.names() for p in library.versions(n) if p.entity == "seller"]
-    assert [p.ref for p in seller_packs] == ["hostile-probe@1", "tokopedia-id@1", "tokopedia-id@2"]
+    assert [p.ref for p in seller_packs] == [
+        "account-health@1",
+        "hostile-probe@1",
+        "tokopedia-id@1",
+        "tokopedia-id@2",
+    ]
     assert len(spy.statements) == 2 * len(seller_packs)
     assert "__policy_snapshot" in spy.registered
 
