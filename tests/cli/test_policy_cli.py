@@ -69,7 +69,7 @@ def test_validate_counts_the_shipped_packs(
 ) -> None:
     code, out, err = run(capsys, "policy", "validate")
     assert code == 0, err
-    assert "Policies OK: 5 pack versions, 0 drafts, 19 policies" in out
+    assert "Policies OK: 6 pack versions, 0 drafts, 33 policies" in out
 
 
 def test_validate_reports_every_problem_of_a_draft_with_its_line(

@@ -150,6 +150,7 @@ def test_the_shipped_packs_load_alongside(library: PolicyLibrary) -> None:
         "live-starter",
         "seller-test",
         "service-readiness",
+        "tiktok-sea",
         "tokopedia-id",
     ]
     assert [c.policy.id for c in library.policies(library.version("seller-test", 1))] == [

@@ -339,6 +339,10 @@ def seller_snapshot() -> pa.Table:
             "late_dispatch_rate_7d": pa.array([0.5, None, 0.0], pa.float64()),
             "seller_fault_cancellation_rate_7d": pa.array([None, 0.2, 0.0], pa.float64()),
             "listing_findings_counterfeit_90d": pa.array([0, 1, 0], pa.int64()),
+            "listing_findings_prohibited_90d": pa.array([0, 0, 2], pa.int64()),
+            "listing_findings_ip_90d": pa.array([1, 0, 0], pa.int64()),
+            "listing_findings_misleading_90d": pa.array([0, 0, 0], pa.int64()),
+            "seller_fault_return_rate_30d": pa.array([0.0, None, 0.05], pa.float64()),
             "negative_review_rate_90d": pa.array([0.01, None, 0.2], pa.float64()),
         }
     )
@@ -413,6 +417,7 @@ def test_the_pack_writer_produces_a_loadable_pack(tmp_path: Path) -> None:
     assert [p.ref for p in seller_packs] == [
         "account-health@1",
         "hostile-probe@1",
+        "tiktok-sea@1",
         "tokopedia-id@1",
         "tokopedia-id@2",
     ]
