@@ -25,7 +25,13 @@ from benchmarks.common import Result, log
 
 # Modules under ``benchmarks/``; each defines ``NAME: str`` and
 # ``run(quick: bool) -> list[Result]``.
-BENCHMARKS: list[str] = ["bench_synth", "bench_ingest", "bench_snapshot", "bench_policy"]
+BENCHMARKS: list[str] = [
+    "bench_synth",
+    "bench_ingest",
+    "bench_snapshot",
+    "bench_governance",
+    "bench_policy",
+]
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 Runner = Callable[[bool], list[Result]]

@@ -33,9 +33,12 @@ class AuditRepository:
     def from_session(cls, session: Session) -> AuditRepository:
         return cls(session)
 
-    def add(self, event: AuditEvent) -> AuditEvent:
+    def add(self, event: AuditEvent, flush: bool = True) -> AuditEvent:
+        """Append ``event``; ``flush=False`` leaves the INSERT to the session's next flush
+        (many events at once: one round trip instead of one each)."""
         self.session.add(event)
-        self.session.flush()
+        if flush:
+            self.session.flush()
         return event
 
     def _filtered(self, filters: AuditFilters) -> Select[AuditEvent]:

@@ -61,6 +61,7 @@ class AuditService:
         before: Mapping[str, Any] | None = None,
         after: Mapping[str, Any] | None = None,
         context: Mapping[str, Any] | None = None,
+        flush: bool = True,
     ) -> AuditEvent:
         """Append one event in the caller's unit of work (it commits or rolls back with it)."""
         for name, value in (
@@ -82,7 +83,7 @@ class AuditService:
             after=_json_safe(after) if after is not None else None,
             context=_json_safe(context) if context is not None else None,
         )
-        return AuditRepository.from_session(session).add(audit_event)
+        return AuditRepository.from_session(session).add(audit_event, flush=flush)
 
     def history(self, session: Session, entity_type: str, entity_id: str) -> Sequence[AuditEvent]:
         """Every event of one entity, oldest first."""

@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Collection
 
 import duckdb
 from sqlalchemy import select
@@ -25,12 +26,24 @@ from pasar.governance.scheme import Scheme
 SUSPENSION = "permanent_suspension"
 
 
-def owners_of(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Every seller with an owner, from the warehouse's sellers table."""
-    rows = con.execute(
+def owners_of(
+    con: duckdb.DuckDBPyConnection, linked_to: Collection[str] | None = None
+) -> dict[str, str]:
+    """Sellers with an owner, from the warehouse's sellers table: every one, or only the
+    shops sharing an owner with one of ``linked_to``."""
+    query = (
         "SELECT seller_id, owner_ref FROM sellers "
         "WHERE owner_ref IS NOT NULL AND trim(owner_ref) <> ''"
-    ).fetchall()
+    )
+    parameters: list[object] = []
+    if linked_to is not None:
+        if not linked_to:
+            return {}
+        query += (
+            " AND owner_ref IN (SELECT owner_ref FROM sellers WHERE list_contains(?, seller_id))"
+        )
+        parameters.append(sorted(linked_to))
+    rows = con.execute(query, parameters).fetchall()
     return {str(seller): str(owner) for seller, owner in rows}
 
 
@@ -80,14 +93,24 @@ def queue_linked(
 
 
 def flag_banned_owners(
-    session: Session, scheme: Scheme, owners: dict[str, str], on: dt.date, actor: str
+    session: Session,
+    scheme: Scheme,
+    owners: dict[str, str] | Callable[[set[str]], dict[str, str]],
+    on: dt.date,
+    actor: str,
 ) -> list[EnforcementAction]:
-    """Queue every shop whose owner has a suspended shop and that is not yet in review."""
+    """Queue every shop whose owner has a suspended shop and that is not yet in review.
+    ``owners``: seller → owner, or a function giving it for the shops linked to some sellers
+    (read only when a shop is suspended)."""
     suspended = session.scalars(
         select(EnforcementAction).where(
             EnforcementAction.action == SUSPENSION, EnforcementAction.status == "active"
         )
     ).all()
+    if not suspended:
+        return []
+    if callable(owners):
+        owners = owners({a.seller_id for a in suspended})
     flagged = []
     for action in suspended:
         for shop in linked_shops(owners, action.seller_id):

@@ -110,8 +110,9 @@ def run_day(
         wanted = set(findings["subject"].to_pylist()) if scheme.human_review_gmv_30d else set()
         gmv = _gmv_30d(settings, day, wanted) if wanted else {}
         apply_day(session, scheme, day, findings, gmv, report)
-        owners = owners_of(Warehouse(settings.warehouse_dir).connect())
-        report.queued += len(flag_banned_owners(session, scheme, owners, day, ACTOR))
+        con = Warehouse(settings.warehouse_dir).connect()
+        flagged = flag_banned_owners(session, scheme, lambda s: owners_of(con, s), day, ACTOR)
+        report.queued += len(flagged)
     return report
 
 
@@ -576,5 +577,7 @@ def _add_new(
             entity_id=str(row.id),
             after=snapshot(row),
             context={"scheme": row.scheme, "policy": row.policy_id},
+            flush=False,
         )
+    session.flush()
     return new
