@@ -18,6 +18,7 @@ from pasar.config import get_settings
 from pasar.governance import appeals as appeal_service
 from pasar.governance import plans
 from pasar.governance import review as review_queue
+from pasar.governance.explain import explain_violation
 from pasar.governance.ledger import balance, entries_of
 from pasar.governance.linked import owners_of
 from pasar.governance.models import Appeal, EnforcementAction, PlanOfAction, PointsEntry
@@ -568,3 +569,57 @@ def report(
     finally:
         db.dispose()
     console.print(f"Governance report for {day} written to {escape(str(path))}")
+
+
+@app.command()
+def violation(
+    entry_id: int = typer.Argument(..., help="Violation id (see `governance violations`)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Standing as of (default: today)."),
+    lang: str = typer.Option("en", "--lang", help="en or id."),
+    scheme: str = _SCHEME,
+) -> None:
+    """What the seller reads about one violation: rule, values, the orders behind it, points,
+    expiry, standing, next step and what to do."""
+    if lang not in ("en", "id"):
+        raise ValidationError(f"--lang {lang!r}: use en or id", field="lang")
+    settings = get_settings()
+    day = option_date(as_of, "--as-of") or dt.date.today()
+    catalog = catalog_for(settings)
+    library = load_library(catalog, settings.policy_path)
+    db = _db()
+    try:
+        with db.unit_of_work() as session:
+            text = explain_violation(
+                session, entry_id, settings, catalog, library, _scheme_today(scheme, day), day,
+                lang,
+            )  # fmt: skip
+            entry = text.entry
+            header = (
+                f"[bold]Violation {entry.id}[/] of {escape(entry.seller_id)} on "
+                f"{entry.effective_on}: {escape(entry.policy_id or '')} "
+                f"v{entry.policy_version} ({escape(entry.pack or '')})"
+            )
+    finally:
+        db.dispose()
+    labels = {
+        "en": ("Why", "Values", "Behind it", "Points", "Expires", "Standing", "Next step", "To do"),
+        "id": ("Alasan", "Nilai", "Pesanan", "Poin", "Kedaluwarsa", "Posisi", "Tahap berikut",
+               "Yang perlu dilakukan"),
+    }[lang]  # fmt: skip
+    console.print(header)
+    table = Table(show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("", overflow="fold")
+    table.add_row(labels[0], escape(text.explanation))
+    if text.policy is not None:
+        table.add_row("", f"when: {escape(text.policy.policy.when)}")
+    table.add_row(labels[1], ", ".join(f"{k} = {v}" for k, v in text.values.items()))
+    for metric, ids in text.orders.items():
+        table.add_row(labels[2], f"{metric}: " + (", ".join(ids) or "—"))
+    table.add_row(labels[3], f"{entry.points}" + (" (repeat)" if entry.repeat else ""))
+    table.add_row(labels[4], text.expires)
+    table.add_row(labels[5], text.standing)
+    table.add_row(labels[6], escape(text.next_step))
+    if text.advice:
+        table.add_row(labels[7], escape(text.advice))
+    console.print(table)

@@ -316,7 +316,7 @@ def _replay_crossings(
                     f"violation {entry.id} was reversed: {step.describe('en')}."
                 ),
                 explanation_id=(
-                    f"{scheme.standing(new, 'id')} mencapai {scheme.threshold(step)} pada "
+                    f"{scheme.standing(new, 'id')} mencapai {scheme.threshold(step, 'id')} pada "
                     f"{day} setelah pelanggaran {entry.id} dibatalkan: {step.describe('id')}."
                 ),
             )

@@ -462,7 +462,7 @@ def _start_step(
             f"{step.describe('en')}."
         ),
         explanation_id=(
-            f"{scheme.standing(balance, 'id')} mencapai {scheme.threshold(step)}: "
+            f"{scheme.standing(balance, 'id')} mencapai {scheme.threshold(step, 'id')}: "
             f"{step.describe('id')}."
         ),
     )
@@ -539,7 +539,7 @@ def _warn(
         ),
         explanation_id=(
             f"Peringatan: {scheme.standing(balance, 'id')}, {at - balance} poin lagi menuju "
-            f"{scheme.threshold(steps[0])}: {id_}."
+            f"{scheme.threshold(steps[0], 'id')}: {id_}."
         ),
     )
     if _add_new(session, [warning], lambda _: "warning.sent"):

@@ -159,11 +159,11 @@ class Scheme(BaseModel):
             return f"{word} {max(0, self.score_start - balance)} / {self.score_start}"
         return f"{balance} {'poin' if language == 'id' else 'points'}"
 
-    def threshold(self, step: Step) -> str:
+    def threshold(self, step: Step, language: str = "en") -> str:
         """Where a step applies, as users read it (points reached or score fallen to)."""
         if self.model == "score" and step.score_at is not None:
-            return f"score {step.score_at}"
-        return f"{step.at} points"
+            return f"{'skor' if language == 'id' else 'score'} {step.score_at}"
+        return f"{step.at} {'poin' if language == 'id' else 'points'}"
 
     def expires(self, issued: dt.date) -> dt.date:
         """The day points issued on ``issued`` leave the balance (if not terminal by then)."""

@@ -373,6 +373,54 @@ class Compiler:
         select = exp.select(*[exp.column(n) for n in names], *totals).from_(_aliased(union, "d"))
         return select.group_by(*[exp.column(n) for n in names]) if names else select
 
+    def rows(
+        self, metric: str, entity: str, subject: str, as_of: dt.date, limit: int = 50
+    ) -> exp.Select:
+        """The rows behind ``metric`` for one subject as of ``as_of`` — for a ratio, the rows
+        its numerator counts (the late orders of a late dispatch rate): the key columns of
+        the dataset's table and its time, newest first, at most ``limit``.
+
+        Example: ``Compiler(catalog, "duckdb", zone).rows("late_dispatch_rate_7d", "seller",
+        "S000062", day)`` selects the order ids that made the seller's rate.
+        """
+        spec = self.catalog.metric(metric)
+        if entity not in spec.entities:
+            raise ValidationError(f"metric {metric} is not defined for {entity}")
+        counted = str(spec.numerator) if spec.type == "ratio" else metric
+        plan = Plan(self.catalog)
+        plan.value(metric)
+        leaves = [leaf for leaf in plan.leaves.values() if leaf.name == counted]
+        if not leaves:
+            raise ValidationError(f"{metric} is not counted from rows (derived or cumulative)")
+        leaf = leaves[0]
+        dataset = self.catalog.datasets[leaf.dataset]
+        keys = _entity_key(dataset, entity)
+        if not keys:
+            raise ValidationError(f"{entity} has no key in dataset {dataset.name}")
+        group = _Group(dataset, leaf.time, True, (leaf,))
+        start = self._start(leaf.span, [Period(as_of, None, as_of)])
+        end = self._day_end(as_of)
+        time = exp.column(leaf.time)
+        conditions: list[exp.Expr] = [
+            exp.LT(this=time, expression=end),
+            keys[0].copy().eq(exp.Literal.string(subject)),
+        ]
+        if start is not None:
+            conditions.append(exp.GTE(this=time.copy(), expression=start))
+        if leaf.filter is not None:
+            conditions.append(
+                exp.Paren(this=render(leaf.filter, self.dialect, {AS_OF_TIME: end.copy()}))
+            )
+        shown = [*CONTRACT[dataset.table].key, leaf.time]
+        source = self._relation(group, None, keys, (start, end)).subquery("r")
+        return (
+            exp.select(*[exp.column(c) for c in dict.fromkeys(shown)])
+            .from_(source)
+            .where(exp.and_(*conditions))
+            .order_by(exp.Ordered(this=time.copy(), desc=True))
+            .limit(limit)
+        )
+
     def _group_select(
         self,
         group: _Group,

@@ -108,6 +108,7 @@ class Policy(_Spec):
     when: str
     outcome: Outcome
     explain: Explanation
+    advice: Explanation | None = None  # what the subject can do about it (no fields)
     entity: str | None = None  # the pack's entity when not given
     description: str = ""
     cooldown: str | None = None
