@@ -130,8 +130,8 @@ def apply_day(
     # balances before this run: entries written now may be dated earlier (a catch-up expiry
     # or reset after a day that did not run), so the day before would already count them
     before = balances(session, day)
-    touched = _reset(session, scheme, day, report)
-    touched |= _expire(session, scheme, day, report)
+    touched = _expire(session, scheme, day, report)
+    touched |= _reset(session, scheme, day, report)
     touched |= _issue(session, scheme, day, findings, report)
     _policy_actions(session, scheme, day, findings, gmv, report)
     session.flush()
@@ -214,7 +214,11 @@ def _open_issues(
 
 
 def _expire(session: Session, scheme: Scheme, day: dt.date, report: DayReport) -> set[str]:
-    due = _open_issues(session, day + dt.timedelta(days=1), expiring_by=day)
+    due = [
+        issue
+        for issue in _open_issues(session, day + dt.timedelta(days=1), expiring_by=day)
+        if not _reset_first(scheme, issue, day)
+    ]
     moves = _moves(session, {e.seller_id for e in due})
     entries = []
     for issue in due:
@@ -263,6 +267,14 @@ def _chunks(items: Sequence[str], size: int = 500) -> list[Sequence[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def _reset_first(scheme: Scheme, issue: PointsEntry, day: dt.date) -> bool:
+    """Whether a quarterly reset on or before ``day`` clears ``issue`` before it expires."""
+    if scheme.reset != "quarterly" or issue.expires_on is None:
+        return False
+    reset_on = quarter_start_after(issue.effective_on)
+    return reset_on <= day and reset_on < issue.expires_on
+
+
 def quarter_start_after(day: dt.date) -> dt.date:
     """The first day of the quarter after the one ``day`` is in.
 
@@ -282,8 +294,8 @@ def _reset(session: Session, scheme: Scheme, day: dt.date, report: DayReport) ->
     entries = []
     for issue in _open_issues(session, day):
         reset_on = quarter_start_after(issue.effective_on)
-        if reset_on > day or (issue.expires_on is not None and issue.expires_on <= reset_on):
-            continue  # not yet, or it expires first
+        if reset_on > day:
+            continue  # not yet (an issue that expired before its reset is no longer open)
         entries.append(
             PointsEntry(
                 dedupe_key=f"reset:{issue.id}",
