@@ -24,7 +24,7 @@ def plain(out: str) -> str:
 
 @pytest.fixture
 def ran(warehouse: Path, capsys: pytest.CaptureFixture[str]) -> Path:  # noqa: F811
-    code, out, err = run(capsys, "run", "--from", DAY, "--to", DAY)
+    code, out, err = run(capsys, "run", "--from", DAY, "--to", DAY, "--no-report")
     assert code == 0, err
     assert "2 sellers received points or actions" in " ".join(out.split())
     return warehouse
@@ -39,7 +39,7 @@ def test_run_issues_points_and_actions_once(ran: Path, capsys: pytest.CaptureFix
         ("s2", "late-dispatch-points", 2),
     ]
     assert rows[0]["expires_on"] == "2027-01-04"  # 90 days (tokopedia-id@2)
-    code, _, err = run(capsys, "run", "--from", DAY, "--to", DAY)  # again: nothing new
+    code, _, err = run(capsys, "run", "--from", DAY, "--to", DAY, "--no-report")  # again
     assert code == 0, err
     con = sqlite3.connect(ran / "pasar.db")
     counts = [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (
@@ -87,6 +87,29 @@ def test_seller_standing_and_report(
     assert summary["Sellers with points"] == 2
     assert summary["Violations, last 7 days"] == 2
     assert summary["Actions in force"] == 2
+
+
+def test_adjustments_are_new_entries_with_a_reason(
+    ran: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    adjust = ["governance", "adjust", "s1", "--on", DAY, "--by", "admin", "--points"]
+    code, out, err = run(capsys, *adjust, "-2", "--reason", "dispatch scans arrived late")
+    assert code == 0 and "-2 points for s1" in out, err
+    code, out, _ = run(capsys, "governance", "seller", "s1", "--as-of", DAY)
+    assert "s1 as of 2026-10-06: 0 points" in plain(out)
+    code, _, err = run(capsys, *adjust, "-1", "--reason", "another correction")
+    assert code == 2 and "would make the balance negative" in err
+    code, _, err = run(
+        capsys, "governance", "adjust", "s2", "--points", "1", "--reason", "why", "--by", "a"
+    )
+    assert code == 2 and "at least 10 characters" in err
+
+
+def test_the_run_writes_the_report(ran: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "run", "--as-of", DAY)  # the day again: only the report
+    assert code == 0, err
+    assert "0 sellers received points or actions" in plain(out)
+    assert (ran / "reports" / f"governance-{DAY}.xlsx").is_file()
 
 
 def test_queue_and_decisions(ran: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -59,7 +59,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dt.da
 
 def _run(home: Path, first: dt.date, last: dt.date) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PASAR_HOME": str(home), "PASAR_DATABASE_URL": ""}
-    args = [*CLI, "run", "--from", first.isoformat(), "--to", last.isoformat()]
+    args = [*CLI, "run", "--from", first.isoformat(), "--to", last.isoformat(), "--no-report"]
     return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

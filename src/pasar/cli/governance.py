@@ -44,9 +44,13 @@ def run_command(
     start: str | None = typer.Option(None, "--from", help="First day of a backfill."),
     end: str | None = typer.Option(None, "--to", help="Last day of a backfill."),
     scheme: str = _SCHEME,
+    report_file: bool = typer.Option(
+        True, "--report/--no-report", help="Write the governance workbook of the last day."
+    ),
 ) -> None:
-    """The daily pipeline: snapshots → policy pack → points ledger → ladder actions. Running a
-    day again changes nothing; an interrupted day is rolled back and runs whole next time."""
+    """The daily pipeline: snapshots → policy pack → points ledger → ladder actions →
+    explanations → report. Running a day again changes nothing; an interrupted day is rolled
+    back and runs whole next time."""
     settings = get_settings()
     first, last = option_date(start, "--from"), option_date(end, "--to")
     if (first is None) != (last is None):
@@ -86,6 +90,15 @@ def run_command(
     console.print(table)
     hit = set().union(*(r.sellers_hit for r in reports)) if reports else set()
     console.print(f"{len(hit):,} sellers received points or actions.")
+    if report_file:
+        last = days[-1]
+        path = settings.home / "reports" / f"governance-{last.isoformat()}.xlsx"
+        db = Database(settings.database_url)
+        try:
+            write_report(db, settings, catalog, _scheme_today(scheme, last), last, path)
+        finally:
+            db.dispose()
+        console.print(f"Report: {escape(str(path))}")
 
 
 def _db() -> Database:
@@ -623,3 +636,26 @@ def violation(
     if text.advice:
         table.add_row(labels[7], escape(text.advice))
     console.print(table)
+
+
+@app.command()
+def adjust(
+    seller_id: str = typer.Argument(..., help="Seller id."),
+    points: int = typer.Option(..., "--points", help="Points to add (negative to remove)."),
+    reason: str = typer.Option(..., "--reason", help="Why (at least 10 characters; audited)."),
+    by: str = typer.Option(..., "--by", help="Administrator."),
+    on: str | None = typer.Option(None, "--on", help="Effective date (default: today)."),
+    scheme: str = _SCHEME,
+) -> None:
+    """Correct a seller's balance with an adjustment entry (the ledger is never edited)."""
+    day = option_date(on, "--on") or dt.date.today()
+    db = _db()
+    try:
+        with db.unit_of_work() as session:
+            entry = appeal_service.adjust(
+                session, _scheme_today(scheme, day), seller_id, points, reason, day, f"user:{by}"
+            )
+            entry_id = entry.id
+    finally:
+        db.dispose()
+    console.print(f"Adjustment {entry_id}: {points:+d} points for {escape(seller_id)} on {day}.")

@@ -1,4 +1,5 @@
-"""Appeals: a seller contests a violation; a reviewer accepts or rejects it with a reason.
+"""Appeals — a seller contests a violation; a reviewer accepts or rejects it with a reason —
+and administrators' adjustments of a balance (:func:`adjust`).
 
 Rules come from the scheme (``appeals:``): at most ``max_per_violation`` appeals per violation,
 the first within ``first_within_days`` of the violation, each next one within
@@ -25,7 +26,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pasar.audit.service import audit, snapshot
@@ -338,3 +339,54 @@ def _replay_crossings(
 def decision_days(appeals: list[Appeal]) -> list[int]:
     """Days from submission to decision of the decided ``appeals`` (service level)."""
     return [(a.decided_on - a.submitted_on).days for a in appeals if a.decided_on is not None]
+
+
+def adjust(
+    session: Session,
+    scheme: Scheme,
+    seller_id: str,
+    points: int,
+    reason: str,
+    on: dt.date,
+    actor: str,
+) -> PointsEntry:
+    """An administrator's correction of a seller's balance: a new ``adjustment`` entry (never
+    an edit), with its reason in the ledger and the audit log."""
+    if points == 0:
+        raise ValidationError("an adjustment of 0 points changes nothing", field="points")
+    if len(reason.strip()) < 10:
+        raise ValidationError("say why in at least 10 characters", field="reason")
+    if balance(session, seller_id, on) + points < 0:
+        raise ValidationError(
+            f"{seller_id} has {balance(session, seller_id, on)} points on {on}: an adjustment "
+            f"of {points} would make the balance negative",
+            field="points",
+        )
+    count = session.scalar(
+        select(func.count()).where(
+            PointsEntry.seller_id == seller_id, PointsEntry.kind == "adjustment"
+        )
+    )
+    entry = PointsEntry(
+        dedupe_key=f"adjustment:{seller_id}:{on.isoformat()}:{(count or 0) + 1}",
+        seller_id=seller_id,
+        kind="adjustment",
+        points=points,
+        effective_on=on,
+        scheme=scheme.ref,
+        reason=reason.strip(),
+        actor=actor,
+    )
+    session.add(entry)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="points.adjusted",
+        entity_type="points_entry",
+        entity_id=str(entry.id),
+        reason=reason,
+        after=snapshot(entry),
+        context={"scheme": scheme.ref},
+    )
+    return entry

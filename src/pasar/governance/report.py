@@ -10,6 +10,7 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -201,7 +202,9 @@ def _write(sheets: dict[str, Sheet], path: Path, scheme: Scheme, day: dt.date) -
     book["Summary"]["D1"] = f"Governance report {day} — {scheme.ref}"
     book["Summary"]["D1"].font = Font(bold=True, size=14)
     path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    book.save(temporary)
+    os.replace(temporary, path)  # a reader never sees half a workbook
 
 
 def _bar(sheet: Any, bar: Any, reference: Any, title: str, anchor: str, column: int = 2) -> None:
