@@ -4,6 +4,8 @@ violations, and the human review queue."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -11,6 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from pasar.cli.db import upgrade_store
 from pasar.cli.output import console, option_date
@@ -106,6 +109,17 @@ def _db() -> Database:
     return Database(get_settings().database_url)
 
 
+@contextmanager
+def _store() -> Iterator[Session]:
+    """A unit of work on the migrated operational store, closed afterwards."""
+    db = _db()
+    try:
+        with db.unit_of_work() as session:
+            yield session
+    finally:
+        db.dispose()
+
+
 @app.command()
 def seller(
     seller_id: str = typer.Argument(..., help="Seller id."),
@@ -120,22 +134,18 @@ def seller(
     day = option_date(as_of, "--as-of") or dt.date.today()
     settings = get_settings()
     chosen = scheme_on(load_schemes(settings.governance_path), scheme, day)
-    db = _db()
-    try:
-        with db.unit_of_work() as session:
-            entries = entries_of(session, seller_id)
-            actions = list(
-                session.scalars(
-                    select(EnforcementAction)
-                    .where(EnforcementAction.seller_id == seller_id)
-                    .order_by(EnforcementAction.starts_on, EnforcementAction.id)
-                )
+    with _store() as session:
+        entries = entries_of(session, seller_id)
+        actions = list(
+            session.scalars(
+                select(EnforcementAction)
+                .where(EnforcementAction.seller_id == seller_id)
+                .order_by(EnforcementAction.starts_on, EnforcementAction.id)
             )
-            if not entries and not actions:
-                raise NotFoundError(f"seller {seller_id!r} has no violations or actions")
-            points = balance(session, seller_id, day)
-    finally:
-        db.dispose()
+        )
+        if not entries and not actions:
+            raise NotFoundError(f"seller {seller_id!r} has no violations or actions")
+        points = balance(session, seller_id, day)
     reached = [s for s in chosen.ladder if s.at == chosen.level(points)]
     level = chosen.threshold(reached[0]) if reached else "no step reached"
     step = chosen.next_step(points)
@@ -196,19 +206,15 @@ def violations(
     if format_ not in export.FORMATS:
         raise ValidationError(f"--format {format_!r}: use {', '.join(export.FORMATS)}")
     first, last = option_date(start, "--from"), option_date(end, "--to")
-    db = _db()
-    try:
-        with db.unit_of_work() as session:
-            query = select(PointsEntry).where(PointsEntry.kind == "issue")
-            if seller_id:
-                query = query.where(PointsEntry.seller_id == seller_id)
-            if first:
-                query = query.where(PointsEntry.effective_on >= first)
-            if last:
-                query = query.where(PointsEntry.effective_on <= last)
-            rows = list(session.scalars(query.order_by(PointsEntry.effective_on, PointsEntry.id)))
-    finally:
-        db.dispose()
+    with _store() as session:
+        query = select(PointsEntry).where(PointsEntry.kind == "issue")
+        if seller_id:
+            query = query.where(PointsEntry.seller_id == seller_id)
+        if first:
+            query = query.where(PointsEntry.effective_on >= first)
+        if last:
+            query = query.where(PointsEntry.effective_on <= last)
+        rows = list(session.scalars(query.order_by(PointsEntry.effective_on, PointsEntry.id)))
     table = pa.table(
         {
             "id": pa.array([r.id for r in rows], pa.int64()),
@@ -250,12 +256,8 @@ def violations(
 @app.command()
 def queue() -> None:
     """Actions waiting for a person: permanent suspensions and actions on large sellers."""
-    db = _db()
-    try:
-        with db.unit_of_work() as session:
-            waiting = review_queue.waiting(session)
-    finally:
-        db.dispose()
+    with _store() as session:
+        waiting = review_queue.waiting(session)
     table = Table(title=f"Human review queue: {len(waiting):,}", title_justify="left")
     for name in ("id", "since", "seller", "action", "why a person decides", "explanation"):
         table.add_column(name, overflow="fold")
@@ -285,16 +287,12 @@ def decide_queued(
     approving a permanent suspension queues the owner's other shops."""
     day = option_date(on, "--on") or dt.date.today()
     owners = owners_of(Warehouse(get_settings().warehouse_dir).connect())
-    db = _db()
-    try:
-        with db.unit_of_work() as session:
-            linked = review_queue.decide_action(
-                session, _scheme_today(scheme, day), action_id, decision, reviewer, reason,
-                day, owners, version,
-            )  # fmt: skip
-            shops = [a.seller_id for a in linked]
-    finally:
-        db.dispose()
+    with _store() as session:
+        linked = review_queue.decide_action(
+            session, _scheme_today(scheme, day), action_id, decision, reviewer, reason,
+            day, owners, version,
+        )  # fmt: skip
+        shops = [a.seller_id for a in linked]
     console.print(f"Action {action_id} {decision}d by {escape(reviewer)}.")
     if shops:
         console.print(f"Linked shops queued for review: {', '.join(shops)}")
@@ -328,15 +326,11 @@ def appeal_submit(
         if not sep:
             raise ValidationError(f'--evidence {item!r}: write "item=value"', field="evidence")
         given[name.strip()] = value.strip()
-    db = _db()
-    try:
-        with db.unit_of_work() as session:
-            appeal = appeal_service.submit(
-                session, _scheme_today(scheme, day), violation, reason, given, statement, day, by
-            )
-            number, appeal_id = appeal.number, appeal.id
-    finally:
-        db.dispose()
+    with _store() as session:
+        appeal = appeal_service.submit(
+            session, _scheme_today(scheme, day), violation, reason, given, statement, day, by
+        )
+        number, appeal_id = appeal.number, appeal.id
     console.print(f"Appeal {appeal_id} (number {number} for violation {violation}) submitted.")
 
 
@@ -352,17 +346,13 @@ def appeal_decide(
 ) -> None:
     """Accept (points reversed, later actions recomputed) or reject an appeal."""
     day = option_date(on, "--on") or dt.date.today()
-    db = _db()
-    try:
-        with db.unit_of_work() as session:
-            result = appeal_service.decide(
-                session, _scheme_today(scheme, day), appeal_id, decision, by, reason, day, version
-            )
-            status = result.appeal.status
-            reversed_points = -result.reversal.points if result.reversal else 0
-            lifted = [f"{a.action} ({a.starts_on})" for a in result.reversed_actions]
-    finally:
-        db.dispose()
+    with _store() as session:
+        result = appeal_service.decide(
+            session, _scheme_today(scheme, day), appeal_id, decision, by, reason, day, version
+        )
+        status = result.appeal.status
+        reversed_points = -result.reversal.points if result.reversal else 0
+        lifted = [f"{a.action} ({a.starts_on})" for a in result.reversed_actions]
     console.print(f"Appeal {appeal_id} {status}.")
     if reversed_points:
         console.print(f"{reversed_points} points reversed.")
@@ -376,17 +366,13 @@ def list_appeals(
     seller_id: str | None = typer.Option(None, "--seller", help="Only this seller."),
 ) -> None:
     """Appeals with their state and time to decision (service level)."""
-    db = _db()
-    try:
-        with db.unit_of_work() as session:
-            query = select(Appeal).order_by(Appeal.submitted_on, Appeal.id)
-            if status:
-                query = query.where(Appeal.status == status)
-            if seller_id:
-                query = query.where(Appeal.seller_id == seller_id)
-            rows = list(session.scalars(query))
-    finally:
-        db.dispose()
+    with _store() as session:
+        query = select(Appeal).order_by(Appeal.submitted_on, Appeal.id)
+        if status:
+            query = query.where(Appeal.status == status)
+        if seller_id:
+            query = query.where(Appeal.seller_id == seller_id)
+        rows = list(session.scalars(query))
     table = Table(title=f"Appeals: {len(rows):,}", title_justify="left")
     for name in ("id", "violation", "seller", "#", "reason", "submitted", "status", "days"):
         table.add_column(name)
@@ -429,16 +415,12 @@ def poa_submit(
 ) -> None:
     """Submit (or resubmit after requested changes) a plan of action."""
     day = option_date(on, "--on") or dt.date.today()
-    db = _db()
-    try:
-        with db.unit_of_work() as session:
-            plan = plans.submit_plan(
-                session, _scheme_today(scheme, day), action_id, root_cause, corrective,
-                preventive, evidence, day, by,
-            )  # fmt: skip
-            plan_id, revision = plan.id, plan.revision
-    finally:
-        db.dispose()
+    with _store() as session:
+        plan = plans.submit_plan(
+            session, _scheme_today(scheme, day), action_id, root_cause, corrective,
+            preventive, evidence, day, by,
+        )  # fmt: skip
+        plan_id, revision = plan.id, plan.revision
     console.print(f"Plan of action {plan_id} (revision {revision}) submitted for {action_id}.")
 
 
@@ -453,13 +435,9 @@ def poa_review(
 ) -> None:
     """Review a plan of action; accepting it lifts the action."""
     day = option_date(on, "--on") or dt.date.today()
-    db = _db()
-    try:
-        with db.unit_of_work() as session:
-            plan = plans.review_plan(session, plan_id, decision, by, comment, day, version)
-            status = plan.status
-    finally:
-        db.dispose()
+    with _store() as session:
+        plan = plans.review_plan(session, plan_id, decision, by, comment, day, version)
+        status = plan.status
     console.print(f"Plan of action {plan_id}: {status}.")
 
 
@@ -468,15 +446,11 @@ def poa_list(
     seller_id: str | None = typer.Option(None, "--seller", help="Only this seller."),
 ) -> None:
     """Plans of action with every revision and review."""
-    db = _db()
-    try:
-        with db.unit_of_work() as session:
-            query = select(PlanOfAction).order_by(PlanOfAction.action_id, PlanOfAction.revision)
-            if seller_id:
-                query = query.where(PlanOfAction.seller_id == seller_id)
-            rows = list(session.scalars(query))
-    finally:
-        db.dispose()
+    with _store() as session:
+        query = select(PlanOfAction).order_by(PlanOfAction.action_id, PlanOfAction.revision)
+        if seller_id:
+            query = query.where(PlanOfAction.seller_id == seller_id)
+        rows = list(session.scalars(query))
     table = Table(title=f"Plans of action: {len(rows):,}", title_justify="left")
     for name in ("id", "action", "seller", "rev", "submitted", "status", "comment"):
         table.add_column(name, overflow="fold")
@@ -599,21 +573,17 @@ def violation(
     day = option_date(as_of, "--as-of") or dt.date.today()
     catalog = catalog_for(settings)
     library = load_library(catalog, settings.policy_path)
-    db = _db()
-    try:
-        with db.unit_of_work() as session:
-            text = explain_violation(
-                session, entry_id, settings, catalog, library, _scheme_today(scheme, day), day,
-                lang,
-            )  # fmt: skip
-            entry = text.entry
-            header = (
-                f"[bold]Violation {entry.id}[/] of {escape(entry.seller_id)} on "
-                f"{entry.effective_on}: {escape(entry.policy_id or '')} "
-                f"v{entry.policy_version} ({escape(entry.pack or '')})"
-            )
-    finally:
-        db.dispose()
+    with _store() as session:
+        text = explain_violation(
+            session, entry_id, settings, catalog, library, _scheme_today(scheme, day), day,
+            lang,
+        )  # fmt: skip
+        entry = text.entry
+        header = (
+            f"[bold]Violation {entry.id}[/] of {escape(entry.seller_id)} on "
+            f"{entry.effective_on}: {escape(entry.policy_id or '')} "
+            f"v{entry.policy_version} ({escape(entry.pack or '')})"
+        )
     labels = {
         "en": ("Why", "Values", "Behind it", "Points", "Expires", "Standing", "Next step", "To do"),
         "id": ("Alasan", "Nilai", "Pesanan", "Poin", "Kedaluwarsa", "Posisi", "Tahap berikut",
@@ -649,13 +619,9 @@ def adjust(
 ) -> None:
     """Correct a seller's balance with an adjustment entry (the ledger is never edited)."""
     day = option_date(on, "--on") or dt.date.today()
-    db = _db()
-    try:
-        with db.unit_of_work() as session:
-            entry = appeal_service.adjust(
-                session, _scheme_today(scheme, day), seller_id, points, reason, day, f"user:{by}"
-            )
-            entry_id = entry.id
-    finally:
-        db.dispose()
+    with _store() as session:
+        entry = appeal_service.adjust(
+            session, _scheme_today(scheme, day), seller_id, points, reason, day, f"user:{by}"
+        )
+        entry_id = entry.id
     console.print(f"Adjustment {entry_id}: {points:+d} points for {escape(seller_id)} on {day}.")

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from pasar.audit.service import audit, snapshot
 from pasar.governance.ledger import balance, balance_as_of, moves_of
 from pasar.governance.models import Appeal, EnforcementAction, PointsEntry
+from pasar.governance.recording import record_new
 from pasar.governance.scheme import AppealRules, Scheme
 from pasar.kit.clock import now
 from pasar.kit.errors import ConflictError, NotFoundError, ValidationError
@@ -95,15 +96,12 @@ def submit(
         submitted_on=on,
         submitted_by=actor,
     )
-    session.add(appeal)
-    session.flush()
-    audit.record(
+    record_new(
         session,
+        appeal,
+        "appeal",
         actor=actor,
         action="appeal.submitted",
-        entity_type="appeal",
-        entity_id=str(appeal.id),
-        after=snapshot(appeal),
         context={"scheme": scheme.ref, "violation": entry_id},
     )
     return appeal
@@ -222,16 +220,13 @@ def _reverse(
         reason=f"appeal {appeal.id} accepted: {appeal.decision_reason}",
         actor=f"user:{reviewer}",
     )
-    session.add(reversal)
-    session.flush()
-    audit.record(
+    record_new(
         session,
+        reversal,
+        "points_entry",
         actor=f"user:{reviewer}",
         action="points.reversed",
-        entity_type="points_entry",
-        entity_id=str(reversal.id),
         reason=reversal.reason,
-        after=snapshot(reversal),
         context={"scheme": scheme.ref, "appeal": appeal.id},
     )
     return reversal
@@ -321,16 +316,13 @@ def _replay_crossings(
                     f"{day} setelah pelanggaran {entry.id} dibatalkan: {step.describe('id')}."
                 ),
             )
-            session.add(action)
-            session.flush()
-            audit.record(
+            record_new(
                 session,
+                action,
+                "enforcement_action",
                 actor=f"user:{reviewer}",
                 action="action.recomputed",
-                entity_type="enforcement_action",
-                entity_id=str(action.id),
                 reason=f"violation {entry.id} reversed on appeal",
-                after=snapshot(action),
                 context={"scheme": scheme.ref},
             )
         day += dt.timedelta(days=1)
@@ -377,16 +369,13 @@ def adjust(
         reason=reason.strip(),
         actor=actor,
     )
-    session.add(entry)
-    session.flush()
-    audit.record(
+    record_new(
         session,
+        entry,
+        "points_entry",
         actor=actor,
         action="points.adjusted",
-        entity_type="points_entry",
-        entity_id=str(entry.id),
         reason=reason,
-        after=snapshot(entry),
         context={"scheme": scheme.ref},
     )
     return entry

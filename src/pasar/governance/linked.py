@@ -64,6 +64,42 @@ def queue_linked(
     actor: str,
 ) -> list[EnforcementAction]:
     """Queue a permanent suspension of each shop linked to ``suspended``'s seller."""
+    return _queue(session, scheme, suspended, owners, on, actor)
+
+
+def flag_banned_owners(
+    session: Session,
+    scheme: Scheme,
+    owners: dict[str, str] | Callable[[set[str]], dict[str, str]],
+    on: dt.date,
+    actor: str,
+) -> list[EnforcementAction]:
+    """Queue every shop whose owner has a suspended shop and that is not yet in review.
+    ``owners``: seller → owner, or a function giving it for the shops linked to some sellers
+    (read only when a shop is suspended)."""
+    suspended = session.scalars(
+        select(EnforcementAction).where(
+            EnforcementAction.action == SUSPENSION, EnforcementAction.status == "active"
+        )
+    ).all()
+    if not suspended:
+        return []
+    if callable(owners):
+        owners = owners({a.seller_id for a in suspended})
+    return [
+        flag for action in suspended for flag in _queue(session, scheme, action, owners, on, actor)
+    ]
+
+
+def _queue(
+    session: Session,
+    scheme: Scheme,
+    suspended: EnforcementAction,
+    owners: dict[str, str],
+    on: dt.date,
+    actor: str,
+) -> list[EnforcementAction]:
+    """A queued suspension for each shop sharing ``suspended``'s owner, once per shop."""
     queued = []
     for shop in linked_shops(owners, suspended.seller_id):
         action = EnforcementAction(
@@ -90,49 +126,6 @@ def queue_linked(
         if _add(session, action, actor):
             queued.append(action)
     return queued
-
-
-def flag_banned_owners(
-    session: Session,
-    scheme: Scheme,
-    owners: dict[str, str] | Callable[[set[str]], dict[str, str]],
-    on: dt.date,
-    actor: str,
-) -> list[EnforcementAction]:
-    """Queue every shop whose owner has a suspended shop and that is not yet in review.
-    ``owners``: seller → owner, or a function giving it for the shops linked to some sellers
-    (read only when a shop is suspended)."""
-    suspended = session.scalars(
-        select(EnforcementAction).where(
-            EnforcementAction.action == SUSPENSION, EnforcementAction.status == "active"
-        )
-    ).all()
-    if not suspended:
-        return []
-    if callable(owners):
-        owners = owners({a.seller_id for a in suspended})
-    flagged = []
-    for action in suspended:
-        for shop in linked_shops(owners, action.seller_id):
-            flag = EnforcementAction(
-                dedupe_key=f"linked:{scheme.scheme}:{shop}:{action.id}",
-                seller_id=shop,
-                action=SUSPENSION,
-                source="linked",
-                step_at=action.step_at,
-                scheme=scheme.ref,
-                starts_on=on,
-                status="pending_review",
-                review_reason=(
-                    f"shop of owner {owners[shop]}, whose shop {action.seller_id} is "
-                    "permanently suspended"
-                ),
-                explanation_en=f"Shop of the owner of suspended shop {action.seller_id}.",
-                explanation_id=f"Toko milik pemilik toko {action.seller_id} yang ditangguhkan.",
-            )
-            if _add(session, flag, actor):
-                flagged.append(flag)
-    return flagged
 
 
 def _add(session: Session, action: EnforcementAction, actor: str) -> bool:

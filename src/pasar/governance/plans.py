@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from pasar.audit.service import audit, snapshot
 from pasar.governance.models import EnforcementAction, PlanOfAction
+from pasar.governance.recording import record_new
 from pasar.governance.scheme import Scheme
 from pasar.kit.errors import ConflictError, NotFoundError, ValidationError
 from pasar.kit.versioning import expect_version
@@ -87,15 +88,12 @@ def submit_plan(
         submitted_on=on,
         submitted_by=actor,
     )
-    session.add(plan)
-    session.flush()
-    audit.record(
+    record_new(
         session,
+        plan,
+        "plan_of_action",
         actor=actor,
         action="poa.submitted",
-        entity_type="plan_of_action",
-        entity_id=str(plan.id),
-        after=snapshot(plan),
         context={"scheme": scheme.ref, "action": action_id},
     )
     return plan

@@ -60,17 +60,11 @@ HELPERS: dict[str, tuple[int, HelperWriter, str]] = {
     "seconds_between": (2, _between(1), "elapsed seconds from a to b"),
 }
 
-_SCALAR_NODES: tuple[type[exp.Expr], ...] = (
-    exp.Column,
-    exp.Identifier,
-    exp.Literal,
-    exp.Boolean,
-    exp.Null,
-    exp.Paren,
-    exp.Neg,
-    exp.Not,
+# the nodes whose value is TRUE, FALSE or NULL (what a filter or a policy's ``when`` is)
+CONDITION_NODES: tuple[type[exp.Expr], ...] = (
     exp.And,
     exp.Or,
+    exp.Not,
     exp.EQ,
     exp.NEQ,
     exp.GT,
@@ -80,6 +74,18 @@ _SCALAR_NODES: tuple[type[exp.Expr], ...] = (
     exp.Is,
     exp.In,
     exp.Between,
+    exp.Like,
+    exp.ILike,
+    exp.Boolean,
+)
+_SCALAR_NODES: tuple[type[exp.Expr], ...] = (
+    *CONDITION_NODES,
+    exp.Column,
+    exp.Identifier,
+    exp.Literal,
+    exp.Null,
+    exp.Paren,
+    exp.Neg,
     exp.Add,
     exp.Sub,
     exp.Mul,
@@ -98,8 +104,6 @@ _SCALAR_NODES: tuple[type[exp.Expr], ...] = (
     exp.Length,
     exp.Greatest,
     exp.Least,
-    exp.Like,
-    exp.ILike,
     exp.Cast,
     exp.DataType,
     exp.DataTypeParam,

@@ -24,25 +24,9 @@ from collections.abc import Collection
 
 from sqlglot import exp
 
-from pasar.metrics.expressions import ExpressionError, parse_expression
+from pasar.metrics.expressions import CONDITION_NODES, ExpressionError, parse_expression
 
-_CONDITIONS: tuple[type[exp.Expr], ...] = (
-    exp.And,
-    exp.Or,
-    exp.Not,
-    exp.EQ,
-    exp.NEQ,
-    exp.GT,
-    exp.GTE,
-    exp.LT,
-    exp.LTE,
-    exp.Is,
-    exp.In,
-    exp.Between,
-    exp.Like,
-    exp.ILike,
-    exp.Boolean,
-)
+_CONDITIONS = CONDITION_NODES
 
 
 def parse_when(text: str, columns: Collection[str]) -> exp.Expr:
