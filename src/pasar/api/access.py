@@ -1,0 +1,88 @@
+"""Who is calling and what they may see: the principal of a request, scope checks, and the
+confinement of sellers (and creators) to their own rows.
+
+A route declares its scope with ``Depends(needs("governance:read"))``; the route table keeps
+it (``ROUTE_SCOPES``) so that tests can check every route against every role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from pasar.auth.models import User
+from pasar.auth.roles import CONFINED
+from pasar.auth.service import AuthenticationError, verify_token
+from pasar.kit.db import Database
+from pasar.kit.errors import PasarError
+
+
+class ForbiddenError(PasarError):
+    """Signed in, but the role does not allow this."""
+
+    code = "forbidden"
+    status_code = 403
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user of a request and the scopes it holds."""
+
+    user_id: int
+    username: str
+    role: str
+    scopes: frozenset[str]
+    sellers: frozenset[str] | None  # None: every seller; else only these
+    creator_id: str | None
+
+    def may_see_seller(self, seller_id: str) -> bool:
+        return self.sellers is None or seller_id in self.sellers
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def session(db: Database = Depends(database)) -> Iterator[Session]:
+    """One unit of work per request: committed when the route returns, rolled back on error."""
+    with db.unit_of_work() as unit:
+        yield unit
+
+
+def principal(request: Request, unit: Session = Depends(session)) -> Principal:
+    """The caller, from ``Authorization: Bearer <token>``; 401 without a valid one."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("sign in: send Authorization: Bearer <token>")
+    user, scopes = verify_token(unit, token.strip())
+    return _principal(user, scopes)
+
+
+def _principal(user: User, scopes: list[str]) -> Principal:
+    confined = CONFINED.get(user.role)
+    sellers: frozenset[str] | None = None
+    if confined == "seller_id":
+        sellers = frozenset([str(user.seller_id), *map(str, user.linked_shops or [])])
+    elif confined:
+        sellers = frozenset()  # a creator sees no seller's governance
+    return Principal(user.id, user.username, user.role, frozenset(scopes), sellers, user.creator_id)
+
+
+ROUTE_SCOPES: dict[Callable[..., Principal], str] = {}
+
+
+def needs(scope: str) -> Callable[..., Principal]:
+    """A dependency giving the principal when it holds ``scope`` (403 otherwise)."""
+
+    def check(caller: Principal = Depends(principal)) -> Principal:
+        if scope not in caller.scopes:
+            raise ForbiddenError(f"your role ({caller.role}) cannot {scope.replace(':', ' ')}")
+        return caller
+
+    ROUTE_SCOPES[check] = scope
+    return check

@@ -1,0 +1,83 @@
+"""The FastAPI application: ``/api/v1`` routes, OpenAPI at ``/api/docs``, and one error shape
+for everything that goes wrong: ``{"error": {"code", "message", "field"}}``.
+
+Example::
+
+    app = create_app(get_settings())     # uvicorn serves it: `pasar serve`
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+
+from pasar import __version__
+from pasar.api import governance
+from pasar.config import Settings
+from pasar.kit.db import Database
+from pasar.kit.errors import PasarError
+
+PREFIX = "/api/v1"
+ROUTERS = [governance.router]
+
+
+def api_routes() -> list[tuple[str, APIRoute]]:
+    """Every API route with its full path (what access tests walk)."""
+    return [
+        (PREFIX + route.path, route)
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    ]
+
+
+def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    return JSONResponse(
+        status_code=status, content={"error": {"code": code, "message": message, "field": field}}
+    )
+
+
+def create_app(settings: Settings, scheme: str = "tokopedia-id") -> FastAPI:
+    """The API over the operational store of ``settings`` (migrated beforehand)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        _app.state.db.dispose()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="Pasar API",
+        version=__version__,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.scheme = scheme
+    app.state.db = Database(settings.database_url)
+    for router in ROUTERS:
+        app.include_router(router, prefix=PREFIX)
+
+    @app.exception_handler(PasarError)
+    async def _pasar_error(_request: Request, exc: PasarError) -> JSONResponse:
+        return _error(exc.status_code, exc.code, str(exc), exc.field)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query"))
+        return _error(422, "invalid", f"{where}: {first.get('msg', 'invalid')}", where or None)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated"}
+        return _error(exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail))
+
+    return app

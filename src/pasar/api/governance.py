@@ -1,0 +1,265 @@
+"""Governance endpoints: a seller's standing, violations, actions, appeals.
+
+Sellers see only their own shop (and linked shops their user allows): another shop's id
+answers 404, exactly as a shop that does not exist, and lists are filtered to their rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pasar.api.access import Principal, needs, session
+from pasar.api.pages import Page, PageRequest, page_request, paginate
+from pasar.governance import appeals as appeal_service
+from pasar.governance.ledger import balance
+from pasar.governance.models import Appeal, EnforcementAction, PointsEntry
+from pasar.governance.scheme import Scheme, load_schemes, scheme_on
+from pasar.kit.errors import NotFoundError, ValidationError
+
+router = APIRouter(tags=["governance"])
+
+
+class Violation(BaseModel):
+    id: int
+    seller_id: str
+    day: dt.date
+    policy_id: str | None
+    policy_version: int | None
+    pack: str | None
+    points: int
+    repeat: bool
+    expires_on: dt.date | None
+    values: dict[str, Any] | None
+    explanation_en: str | None
+    explanation_id: str | None
+
+
+class Action(BaseModel):
+    id: int
+    seller_id: str
+    action: str
+    source: str
+    starts_on: dt.date
+    ends_on: dt.date | None
+    status: str
+    explanation_en: str | None
+    explanation_id: str | None
+
+
+class Standing(BaseModel):
+    seller_id: str
+    as_of: dt.date
+    scheme: str
+    points: int
+    standing: str
+    next_step: str | None
+    points_to_next_step: int | None
+    actions_in_force: list[Action]
+
+
+class AppealOut(BaseModel):
+    id: int
+    violation_id: int
+    seller_id: str
+    number: int
+    reason: str
+    status: str
+    submitted_on: dt.date
+    decided_on: dt.date | None
+    decision_reason: str | None
+    version: int
+
+
+class AppealIn(BaseModel):
+    violation_id: int
+    reason: str = Field(max_length=50)
+    evidence: dict[str, str] = Field(max_length=20)
+    statement: str = Field(max_length=5000)
+
+
+def _scheme(request: Request, day: dt.date) -> Scheme:
+    settings = request.app.state.settings
+    return scheme_on(load_schemes(settings.governance_path), request.app.state.scheme, day)
+
+
+def _visible(caller: Principal, seller_id: str) -> None:
+    if not caller.may_see_seller(seller_id):
+        raise NotFoundError(f"no seller {seller_id!r}")
+
+
+@router.get("/sellers/{seller_id}", response_model=Standing)
+def seller_standing(
+    seller_id: str,
+    request: Request,
+    as_of: dt.date | None = Query(None, description="Date (default: today)."),
+    caller: Principal = Depends(needs("governance:read")),
+    unit: Session = Depends(session),
+) -> Standing:
+    """A seller's points, standing, next step and the actions in force."""
+    _visible(caller, seller_id)
+    day = as_of or dt.date.today()
+    scheme = _scheme(request, day)
+    points = balance(unit, seller_id, day)
+    step = scheme.next_step(points)
+    actions = unit.scalars(
+        select(EnforcementAction).where(EnforcementAction.seller_id == seller_id)
+    ).all()
+    known = (
+        points
+        or actions
+        or unit.scalar(select(PointsEntry.id).where(PointsEntry.seller_id == seller_id))
+    )
+    if not known:
+        raise NotFoundError(f"no seller {seller_id!r}")
+    return Standing(
+        seller_id=seller_id,
+        as_of=day,
+        scheme=scheme.ref,
+        points=points,
+        standing=scheme.standing(points),
+        next_step=f"{scheme.threshold(step)}: {step.describe('en')}" if step else None,
+        points_to_next_step=step.at - points if step else None,
+        actions_in_force=[_action(a) for a in actions if a.in_force(day)],
+    )
+
+
+@router.get("/violations", response_model=Page[Violation])
+def list_violations(
+    seller_id: str | None = Query(None),
+    start: dt.date | None = Query(None, alias="from"),
+    end: dt.date | None = Query(None, alias="to"),
+    policy_id: str | None = Query(None),
+    page: PageRequest = Depends(page_request),
+    caller: Principal = Depends(needs("governance:read")),
+    unit: Session = Depends(session),
+) -> Page[Violation]:
+    """Violations, newest first by default; sellers see only their own."""
+    query = select(PointsEntry).where(PointsEntry.kind == "issue")
+    if seller_id is not None:
+        query = query.where(PointsEntry.seller_id == seller_id)
+    if caller.sellers is not None:
+        query = query.where(PointsEntry.seller_id.in_(sorted(caller.sellers)))
+    if start is not None:
+        query = query.where(PointsEntry.effective_on >= start)
+    if end is not None:
+        query = query.where(PointsEntry.effective_on <= end)
+    if policy_id is not None:
+        query = query.where(PointsEntry.policy_id == policy_id)
+    sortable = {
+        "day": PointsEntry.effective_on,
+        "points": PointsEntry.points,
+        "seller_id": PointsEntry.seller_id,
+    }
+    rows, total = paginate(
+        unit, query, page, sortable, [PointsEntry.effective_on.desc(), PointsEntry.id.desc()]
+    )
+    return Page(
+        items=[_violation(r) for r in rows], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.get("/violations/{violation_id}", response_model=Violation)
+def get_violation(
+    violation_id: int,
+    caller: Principal = Depends(needs("governance:read")),
+    unit: Session = Depends(session),
+) -> Violation:
+    """One violation with the values that triggered it and its explanations."""
+    entry = unit.get(PointsEntry, violation_id)
+    if entry is None or entry.kind != "issue" or not caller.may_see_seller(entry.seller_id):
+        raise NotFoundError(f"no violation {violation_id}")
+    return _violation(entry)
+
+
+@router.get("/appeals", response_model=Page[AppealOut])
+def list_appeals(
+    status: str | None = Query(None),
+    seller_id: str | None = Query(None),
+    page: PageRequest = Depends(page_request),
+    caller: Principal = Depends(needs("governance:read")),
+    unit: Session = Depends(session),
+) -> Page[AppealOut]:
+    """Appeals, oldest first by default; sellers see only their own."""
+    query = select(Appeal)
+    if status is not None:
+        query = query.where(Appeal.status == status)
+    if seller_id is not None:
+        query = query.where(Appeal.seller_id == seller_id)
+    if caller.sellers is not None:
+        query = query.where(Appeal.seller_id.in_(sorted(caller.sellers)))
+    sortable = {"submitted_on": Appeal.submitted_on, "status": Appeal.status}
+    rows, total = paginate(unit, query, page, sortable, [Appeal.submitted_on, Appeal.id])
+    return Page(items=[_appeal(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/appeals", response_model=AppealOut, status_code=201)
+def submit_appeal(
+    body: AppealIn,
+    request: Request,
+    caller: Principal = Depends(needs("governance:appeal")),
+    unit: Session = Depends(session),
+) -> AppealOut:
+    """A seller appeals one of its violations, with the evidence its reason requires."""
+    entry = unit.get(PointsEntry, body.violation_id)
+    if entry is None or entry.kind != "issue" or not caller.may_see_seller(entry.seller_id):
+        raise NotFoundError(f"no violation {body.violation_id}")
+    day = dt.date.today()
+    if entry.effective_on > day:
+        raise ValidationError("the violation is dated in the future")
+    appeal = appeal_service.submit(
+        unit, _scheme(request, day), entry.id, body.reason, body.evidence, body.statement, day,
+        f"user:{caller.username}",
+    )  # fmt: skip
+    return _appeal(appeal)
+
+
+def _violation(entry: PointsEntry) -> Violation:
+    return Violation(
+        id=entry.id,
+        seller_id=entry.seller_id,
+        day=entry.effective_on,
+        policy_id=entry.policy_id,
+        policy_version=entry.policy_version,
+        pack=entry.pack,
+        points=entry.points,
+        repeat=entry.repeat,
+        expires_on=entry.expires_on,
+        values=entry.values,
+        explanation_en=entry.explanation_en,
+        explanation_id=entry.explanation_id,
+    )
+
+
+def _action(action: EnforcementAction) -> Action:
+    return Action(
+        id=action.id,
+        seller_id=action.seller_id,
+        action=action.action,
+        source=action.source,
+        starts_on=action.starts_on,
+        ends_on=action.ends_on,
+        status=action.status,
+        explanation_en=action.explanation_en,
+        explanation_id=action.explanation_id,
+    )
+
+
+def _appeal(appeal: Appeal) -> AppealOut:
+    return AppealOut(
+        id=appeal.id,
+        violation_id=appeal.entry_id,
+        seller_id=appeal.seller_id,
+        number=appeal.number,
+        reason=appeal.reason,
+        status=appeal.status,
+        submitted_on=appeal.submitted_on,
+        decided_on=appeal.decided_on,
+        decision_reason=appeal.decision_reason,
+        version=appeal.version,
+    )

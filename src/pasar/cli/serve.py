@@ -1,0 +1,21 @@
+"""``pasar serve``: the API (and, with issue 7, the console) over HTTP."""
+
+from __future__ import annotations
+
+import typer
+
+from pasar.cli.db import upgrade_store
+from pasar.cli.output import console
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port."),
+    workers: int = typer.Option(1, help="Worker processes."),
+) -> None:
+    """Serve the API (OpenAPI at /api/docs) until stopped."""
+    import uvicorn
+
+    upgrade_store()
+    console.print(f"Pasar on http://{host}:{port} — API docs at /api/docs (Ctrl+C stops)")
+    uvicorn.run("pasar.api.server:app", host=host, port=port, workers=workers, factory=False)
