@@ -17,12 +17,15 @@ import pyarrow as pa
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from pasar.api.access import ROUTE_SCOPES
 from pasar.api.app import PREFIX, api_routes, create_app
 from pasar.auth.roles import ROLES
 from pasar.auth.service import create_user, issue_token
 from pasar.config import Settings
+from pasar.governance import appeals
+from pasar.governance.models import EnforcementAction, PointsEntry
 from pasar.governance.pipeline import DayReport, apply_day
 from pasar.governance.scheme import load_schemes, scheme_on
 from pasar.kit.db import Database
@@ -37,7 +40,22 @@ SUBJECTS = {"seller": {"seller_id": "S1"}, "creator": {"creator_id": "C1"}}
 class Api:
     client: TestClient
     tokens: dict[str, str]  # role → token with every scope of the role
-    violations: dict[str, int]  # seller → one violation id
+    ids: dict[str, dict[str, object]]  # seller → the path parameters of its rows
+
+    @property
+    def violations(self) -> dict[str, int]:
+        return {seller: int(str(ids["violation_id"])) for seller, ids in self.ids.items()}
+
+
+BODIES: dict[str, dict[str, object]] = {
+    "decide_appeal": {"decision": "reject", "reason": "not enough evidence"},
+    "decide_action": {"decision": "reject", "reason": "not warranted"},
+}
+EVIDENCE = {
+    "impacted order ids": "O1",
+    "courier handover proof or tracking": "r.pdf",
+    "explanation": "courier strike",
+}
 
 
 def _findings(seller: str) -> pa.Table:
@@ -64,16 +82,30 @@ def api(database: Database, tmp_path: Any) -> Iterator[Api]:
             tokens[role] = issue_token(session, user, "test", sorted(ROLES[role]))[1]
         other = create_user(session, "seller-b", "B", "seller", PASSWORD, seller_id="S2")
         tokens["seller_b"] = issue_token(session, other, "test", sorted(ROLES["seller"]))[1]
+    ids: dict[str, dict[str, object]] = {}
     with database.unit_of_work() as session:
-        from sqlalchemy import select
-
-        from pasar.governance.models import PointsEntry
-
-        violations = {e.seller_id: e.id for e in session.scalars(select(PointsEntry))}
+        for entry in session.scalars(select(PointsEntry)):
+            seller = entry.seller_id
+            appeal = appeals.submit(
+                session, scheme, entry.id, "logistics_provider", EVIDENCE, "why", DAY, "t"
+            )
+            action = EnforcementAction(
+                dedupe_key=f"test:{seller}", seller_id=seller, action="permanent_suspension",
+                source="ladder", step_at=48, scheme=scheme.ref, starts_on=DAY,
+                status="pending_review",
+            )  # fmt: skip
+            session.add(action)
+            session.flush()
+            ids[seller] = {
+                "seller_id": seller,
+                "violation_id": entry.id,
+                "appeal_id": appeal.id,
+                "action_id": action.id,
+            }
     settings = Settings(home=tmp_path / "home", database_url=database.url)
     app = create_app(settings)
     with TestClient(app) as client:
-        yield Api(client, tokens, violations)
+        yield Api(client, tokens, ids)
 
 
 Route = tuple[str, APIRoute]
@@ -86,21 +118,20 @@ def _routes(api: Api) -> list[tuple[Route, str]]:
         scopes = [ROUTE_SCOPES[c] for c in calls if c in ROUTE_SCOPES]
         assert len(scopes) == 1, f"{path} must declare exactly one scope"
         found.append(((path, route), scopes[0]))
-    assert len(found) >= 5, "the API routes were not found"
+    assert len(found) >= 8, "the API routes were not found"
     return found
 
 
 def _call(api: Api, where: Route, token: str | None, seller: str = "S1") -> Any:
     path, route = where
-    path = path.replace("{seller_id}", seller).replace(
-        "{violation_id}", str(api.violations[seller])
-    )
+    for name, value in api.ids[seller].items():
+        path = path.replace("{" + name + "}", str(value))
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     method = sorted(route.methods)[0]
-    body = None
-    if method == "POST":
+    body = BODIES.get(route.name)
+    if route.name == "submit_appeal":
         body = {"violation_id": api.violations[seller], "reason": "logistics_provider",
-                "evidence": {}, "statement": "x"}  # fmt: skip
+                "evidence": EVIDENCE, "statement": "again"}  # fmt: skip
     return api.client.request(method, path, headers=headers, json=body)
 
 
@@ -160,12 +191,30 @@ def test_a_seller_appeals_its_own_violation(api: Api) -> None:
                 "explanation": "courier strike"}  # fmt: skip
     body = {"violation_id": api.violations["S1"], "reason": "logistics_provider",
             "evidence": evidence, "statement": "the courier did not come"}  # fmt: skip
+    waiting = api.client.post(f"{PREFIX}/appeals", json=body, headers=headers)
+    assert waiting.status_code == 409  # the fixture's appeal is still waiting
+    reviewer = {"Authorization": f"Bearer {api.tokens['governance_reviewer']}"}
+    first = api.ids["S1"]["appeal_id"]
+    decided = api.client.post(
+        f"{PREFIX}/appeals/{first}/decision",
+        json={"decision": "reject", "reason": "no tracking", "version": 1},
+        headers=reviewer,
+    )
+    assert decided.status_code == 200 and decided.json()["status"] == "rejected", decided.text
+    again = api.client.post(
+        f"{PREFIX}/appeals/{first}/decision",
+        json={"decision": "accept", "reason": "changed my mind", "version": 1},
+        headers=reviewer,
+    )
+    assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
     created = api.client.post(f"{PREFIX}/appeals", json=body, headers=headers)
     assert created.status_code == 201, created.text
-    assert created.json()["status"] == "submitted" and created.json()["number"] == 1
+    assert created.json()["status"] == "submitted" and created.json()["number"] == 2
     theirs = {**body, "violation_id": api.violations["S2"]}
     assert api.client.post(f"{PREFIX}/appeals", json=theirs, headers=headers).status_code == 404
     page = api.client.get(f"{PREFIX}/appeals", headers=headers).json()
-    assert [a["seller_id"] for a in page["items"]] == ["S1"]
+    assert [a["seller_id"] for a in page["items"]] == ["S1", "S1"]
     other = {"Authorization": f"Bearer {api.tokens['seller_b']}"}
-    assert api.client.get(f"{PREFIX}/appeals", headers=other).json()["total"] == 0
+    assert [
+        a["seller_id"] for a in api.client.get(f"{PREFIX}/appeals", headers=other).json()["items"]
+    ] == ["S2"]

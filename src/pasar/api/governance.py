@@ -17,10 +17,13 @@ from sqlalchemy.orm import Session
 from pasar.api.access import Principal, needs, session
 from pasar.api.pages import Page, PageRequest, page_request, paginate
 from pasar.governance import appeals as appeal_service
+from pasar.governance import review
 from pasar.governance.ledger import balance
+from pasar.governance.linked import owners_of
 from pasar.governance.models import Appeal, EnforcementAction, PointsEntry
 from pasar.governance.scheme import Scheme, load_schemes, scheme_on
 from pasar.kit.errors import NotFoundError, ValidationError
+from pasar.warehouse.store import Warehouse
 
 router = APIRouter(tags=["governance"])
 
@@ -263,3 +266,71 @@ def _appeal(appeal: Appeal) -> AppealOut:
         decision_reason=appeal.decision_reason,
         version=appeal.version,
     )
+
+
+class Decision(BaseModel):
+    decision: str = Field(description="accept or reject (appeals); approve or reject (actions)")
+    reason: str = Field(min_length=1, max_length=2000)
+    version: int | None = Field(None, description="The version you reviewed (409 if changed).")
+
+
+@router.post("/appeals/{appeal_id}/decision", response_model=AppealOut)
+def decide_appeal(
+    appeal_id: int,
+    body: Decision,
+    request: Request,
+    caller: Principal = Depends(needs("governance:decide")),
+    unit: Session = Depends(session),
+) -> AppealOut:
+    """Accept (points reversed, later actions recomputed) or reject an appeal; 409 when
+    someone decided it first."""
+    day = dt.date.today()
+    result = appeal_service.decide(
+        unit, _scheme(request, day), appeal_id, body.decision, caller.username, body.reason,
+        day, body.version,
+    )  # fmt: skip
+    return _appeal(result.appeal)
+
+
+@router.get("/actions", response_model=Page[Action])
+def list_actions(
+    seller_id: str | None = Query(None),
+    status: str | None = Query(None, description="e.g. pending_review for the review queue"),
+    page: PageRequest = Depends(page_request),
+    caller: Principal = Depends(needs("governance:read")),
+    unit: Session = Depends(session),
+) -> Page[Action]:
+    """Actions and warnings, newest first; sellers see only their own."""
+    query = select(EnforcementAction)
+    if seller_id is not None:
+        query = query.where(EnforcementAction.seller_id == seller_id)
+    if status is not None:
+        query = query.where(EnforcementAction.status == status)
+    if caller.sellers is not None:
+        query = query.where(EnforcementAction.seller_id.in_(sorted(caller.sellers)))
+    sortable = {"starts_on": EnforcementAction.starts_on, "action": EnforcementAction.action}
+    order = [EnforcementAction.starts_on.desc(), EnforcementAction.id.desc()]
+    rows, total = paginate(unit, query, page, sortable, order)
+    return Page(items=[_action(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/actions/{action_id}/decision", response_model=Action)
+def decide_action(
+    action_id: int,
+    body: Decision,
+    request: Request,
+    caller: Principal = Depends(needs("governance:decide")),
+    unit: Session = Depends(session),
+) -> Action:
+    """Approve or reject an action waiting in the review queue."""
+    day = dt.date.today()
+    settings = request.app.state.settings
+    con = Warehouse(settings.warehouse_dir).connect() if settings.warehouse_dir.exists() else None
+    owners: dict[str, str] = owners_of(con) if con is not None else {}
+    review.decide_action(
+        unit, _scheme(request, day), action_id, body.decision, caller.username, body.reason,
+        day, owners, body.version,
+    )  # fmt: skip
+    action = unit.get(EnforcementAction, action_id)
+    assert action is not None
+    return _action(action)
