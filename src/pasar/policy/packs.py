@@ -231,14 +231,14 @@ def read_pack(path: Path, issues: Issues) -> Pack | None:
             checked.append(policy)
         valid = [p for p in checked if p is not None]
         # the pack's own fields are checked even when no policy is valid
-        placeholder = Policy.model_construct(
-            id="placeholder",
+        stand_in = Policy.model_construct(
+            id="stand-in",
             version=1,
             when="TRUE",
             outcome=Outcome(kind="gate"),
             explain=Explanation(en="-", id="-"),
         )
-        document = _with(document, "policies", valid or [placeholder])
+        document = _with(document, "policies", valid or [stand_in])
         if not valid and checked:
             _validate_pack(document, name, issues)
             return None
