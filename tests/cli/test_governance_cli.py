@@ -78,6 +78,8 @@ def test_seller_standing_and_report(
     flat = plain(out)
     assert "s1 as of 2026-10-06: 2 points, level no step reached; next step at 12 points" in flat
     assert "order_cap" in flat
+    code, out, _ = run(capsys, "governance", "seller", "s1")  # as of the last day run
+    assert "s1 as of 2026-10-06: 2 points" in plain(out)
     code, _, err = run(capsys, "governance", "seller", "s9", "--as-of", DAY)
     assert code == 2 and "seller 's9' has no violations or actions" in err
     book = tmp_path / "report.xlsx"

@@ -21,6 +21,7 @@ from pasar.governance import review
 from pasar.governance.ledger import balance
 from pasar.governance.linked import owners_of
 from pasar.governance.models import Appeal, EnforcementAction, PointsEntry
+from pasar.governance.pipeline import latest_run_day
 from pasar.governance.scheme import Scheme, load_schemes, scheme_on
 from pasar.kit.errors import NotFoundError, ValidationError
 from pasar.warehouse.store import Warehouse
@@ -100,13 +101,15 @@ def _visible(caller: Principal, seller_id: str) -> None:
 def seller_standing(
     seller_id: str,
     request: Request,
-    as_of: dt.date | None = Query(None, description="Date (default: today)."),
+    as_of: dt.date | None = Query(
+        None, description="Date (default: the last day the pipeline ran)."
+    ),
     caller: Principal = Depends(needs("governance:read")),
     unit: Session = Depends(session),
 ) -> Standing:
     """A seller's points, standing, next step and the actions in force."""
     _visible(caller, seller_id)
-    day = as_of or dt.date.today()
+    day = as_of or latest_run_day(unit) or dt.date.today()
     scheme = _scheme(request, day)
     points = balance(unit, seller_id, day)
     step = scheme.next_step(points)

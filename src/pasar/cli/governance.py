@@ -25,7 +25,7 @@ from pasar.governance.explain import explain_violation
 from pasar.governance.ledger import balance, entries_of
 from pasar.governance.linked import owners_of
 from pasar.governance.models import Appeal, EnforcementAction, PlanOfAction, PointsEntry
-from pasar.governance.pipeline import run_days
+from pasar.governance.pipeline import latest_run_day, run_days
 from pasar.governance.rca import root_causes
 from pasar.governance.report import write_report
 from pasar.governance.scheme import Scheme, load_schemes, scheme_on
@@ -123,7 +123,9 @@ def _store() -> Iterator[Session]:
 @app.command()
 def seller(
     seller_id: str = typer.Argument(..., help="Seller id."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Date (default: today)."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Date (default: the last day the pipeline ran)."
+    ),
     lang: str = typer.Option("en", "--lang", help="en or id."),
     scheme: str = _SCHEME,
 ) -> None:
@@ -131,10 +133,10 @@ def seller(
     every violation with its explanation and expiry."""
     if lang not in ("en", "id"):
         raise ValidationError(f"--lang {lang!r}: use en or id", field="lang")
-    day = option_date(as_of, "--as-of") or dt.date.today()
     settings = get_settings()
-    chosen = scheme_on(load_schemes(settings.governance_path), scheme, day)
     with _store() as session:
+        day = option_date(as_of, "--as-of") or latest_run_day(session) or dt.date.today()
+        chosen = scheme_on(load_schemes(settings.governance_path), scheme, day)
         entries = entries_of(session, seller_id)
         actions = list(
             session.scalars(
@@ -561,7 +563,9 @@ def report(
 @app.command()
 def violation(
     entry_id: int = typer.Argument(..., help="Violation id (see `governance violations`)."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Standing as of (default: today)."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Standing as of (default: the last day the pipeline ran)."
+    ),
     lang: str = typer.Option("en", "--lang", help="en or id."),
     scheme: str = _SCHEME,
 ) -> None:
@@ -570,10 +574,10 @@ def violation(
     if lang not in ("en", "id"):
         raise ValidationError(f"--lang {lang!r}: use en or id", field="lang")
     settings = get_settings()
-    day = option_date(as_of, "--as-of") or dt.date.today()
     catalog = catalog_for(settings)
     library = load_library(catalog, settings.policy_path)
     with _store() as session:
+        day = option_date(as_of, "--as-of") or latest_run_day(session) or dt.date.today()
         text = explain_violation(
             session, entry_id, settings, catalog, library, _scheme_today(scheme, day), day,
             lang,

@@ -30,7 +30,7 @@ from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pasar.audit.service import audit, snapshot
@@ -150,6 +150,12 @@ def apply_day(
             )
         )
     return report
+
+
+def latest_run_day(session: Session) -> dt.date | None:
+    """The last day the pipeline completed: what "now" means for standings (a later date
+    would count points whose expiry no run has written yet)."""
+    return session.scalar(select(func.max(GovernanceRun.day)))
 
 
 # --- inputs ---------------------------------------------------------------------------------
