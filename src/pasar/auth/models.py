@@ -51,3 +51,19 @@ class ApiToken(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column()
     revoked_at: Mapped[dt.datetime | None] = mapped_column()
     last_used_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class BrowserSession(Base):
+    """A signed-in browser: the cookie holds a random token whose SHA-256 is stored here, with
+    the CSRF token its forms must carry. It ends at ``expires_at`` or when idle too long."""
+
+    __tablename__ = "browser_sessions"
+    __table_args__ = (Index("ix_browser_sessions_user", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, nullable=False)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(nullable=False)
