@@ -40,6 +40,9 @@ class Settings(BaseSettings):
         default="",
         description="Extra policy pack directories, separated by ':' (after the shipped packs).",
     )
+    secure_cookies: bool = Field(
+        default=False, description="Mark console cookies Secure (set it behind HTTPS)."
+    )
     governance_path: str = Field(
         default="",
         description="Extra governance scheme directories, separated by ':' (after the shipped).",

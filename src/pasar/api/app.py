@@ -1,5 +1,5 @@
-"""The FastAPI application: ``/api/v1`` routes, OpenAPI at ``/api/docs``, and one error shape
-for everything that goes wrong: ``{"error": {"code", "message", "field"}}``.
+"""The FastAPI application: the console pages, ``/api/v1`` routes, OpenAPI at ``/api/docs``,
+and one error shape for everything the API refuses: ``{"error": {"code", "message", "field"}}``.
 
 Example::
 
@@ -10,20 +10,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from pasar import __version__
 from pasar.api import governance
 from pasar.config import Settings
+from pasar.console import pages
 from pasar.kit.db import Database
 from pasar.kit.errors import PasarError
 
 PREFIX = "/api/v1"
+STATIC = Path(pages.__file__).parent / "static"
 ROUTERS = [governance.router]
 
 
@@ -64,6 +68,12 @@ def create_app(settings: Settings, scheme: str = "tokopedia-id") -> FastAPI:
     app.state.db = Database(settings.database_url)
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    @app.exception_handler(pages.SignInRequiredError)
+    async def _sign_in(_request: Request, _exc: pages.SignInRequiredError) -> RedirectResponse:
+        return RedirectResponse("/login", status_code=303)
 
     @app.exception_handler(PasarError)
     async def _pasar_error(_request: Request, exc: PasarError) -> JSONResponse:
