@@ -112,8 +112,9 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
 def test_demo_generates_migrates_and_summarises(
     pasar_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run("demo", "--profile", "small", capsys=capsys)
+    code, out, err = run("demo", "--profile", "small", "--no-serve", capsys=capsys)
     assert code == 0, err
+    assert "reviewer         demo-reviewer-2026" in out  # demo sign-ins, one per role
     orders_file = pasar_home / "landing" / "synth" / "orders.parquet"
     [(total,)] = duckdb.sql(f"SELECT count(*) FROM read_parquet('{orders_file}')").fetchall()
     assert f"{total:,}" in out
@@ -122,5 +123,5 @@ def test_demo_generates_migrates_and_summarises(
     stored = Warehouse(pasar_home / "warehouse").connect()
     assert stored.execute("SELECT count(*) FROM orders").fetchall() == [(total,)]
     assert "All " in out and "rows accepted" in out
-    code, out, _ = run("demo", "--profile", "small", capsys=capsys)
+    code, out, _ = run("demo", "--profile", "small", "--no-serve", capsys=capsys)
     assert code == 0 and "reusing it" in out and "Warehouse already holds" in out

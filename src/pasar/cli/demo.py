@@ -7,14 +7,17 @@ import datetime as dt
 import typer
 from sqlalchemy import func, select
 
+from pasar.auth.models import User
+from pasar.auth.service import create_user
 from pasar.cli.db import upgrade_store
 from pasar.cli.ingest import print_report
 from pasar.cli.output import console, summary_table
+from pasar.cli.serve import serve
 from pasar.cli.synth import default_synth_dir, run_generator
 from pasar.config import Settings, get_settings
 from pasar.governance.ledger import balances
 from pasar.governance.models import EnforcementAction
-from pasar.governance.pipeline import run_days
+from pasar.governance.pipeline import latest_run_day, run_days
 from pasar.governance.report import write_report
 from pasar.governance.scheme import load_schemes, scheme_on
 from pasar.kit.db import Database
@@ -34,8 +37,13 @@ from pasar.warehouse.synth.profile import load_profile
 def demo(
     profile: str = typer.Option("default", help="Synthetic marketplace profile."),
     fresh: bool = typer.Option(False, "--fresh", help="Regenerate even if data exists."),
+    serve_console: bool = typer.Option(
+        True, "--serve/--no-serve", help="End by serving the console (Ctrl+C stops)."
+    ),
+    port: int = typer.Option(8000, help="Port of the console."),
 ) -> None:
-    """Generate the default marketplace, ingest it, migrate the store, and print a summary."""
+    """Generate the default marketplace, ingest it, migrate the store, build snapshots, run the
+    policies and the governance pipeline, create demo users, and serve the console."""
     settings = get_settings()
     chosen = load_profile(profile)
     target = default_synth_dir()
@@ -59,6 +67,46 @@ def demo(
     day = _snapshots(settings, warehouse)
     _policies(settings, day)
     _governance(settings, day)
+    _demo_users(settings)
+    if serve_console:
+        serve(host="127.0.0.1", port=port, workers=1)
+
+
+DEMO_USERS = {  # username → role (passwords: "demo-<username>-2026")
+    "admin": "admin",
+    "analyst": "analyst",
+    "reviewer": "governance_reviewer",
+    "creator-manager": "creator_manager",
+    "agent": "agent",
+    "live-ops": "live_ops",
+    "program-manager": "program_manager",
+    "seller": "seller",
+}
+
+
+def _demo_users(settings: Settings) -> None:
+    """One user per role (the seller: the shop with most points), created once; printed."""
+    db = Database(settings.database_url)
+    try:
+        with db.unit_of_work() as session:
+            day = latest_run_day(session)
+            points = balances(session, day) if day else {}
+            shop = max(points, key=lambda s: points[s]) if points else None
+            for username, role in DEMO_USERS.items():
+                if role == "seller" and shop is None:
+                    continue
+                exists = session.scalar(select(User.id).where(User.username == username))
+                if exists is None:
+                    create_user(
+                        session, username, username.replace("-", " ").title(), role,
+                        f"demo-{username}-2026", seller_id=shop if role == "seller" else None,
+                        actor="demo",
+                    )  # fmt: skip
+    finally:
+        db.dispose()
+    console.print("Demo sign-ins (username / password):")
+    for username, role in DEMO_USERS.items():
+        console.print(f"  {username:<16} demo-{username}-2026   ({role})")
 
 
 DEMO_SCHEME = "tokopedia-id"
