@@ -16,7 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pasar.cli.db import upgrade_store
-from pasar.cli.output import console, option_date
+from pasar.cli.output import (
+    check_format,
+    console,
+    last_day,
+    option_date,
+    option_days,
+    write_table,
+)
 from pasar.config import get_settings
 from pasar.governance import appeals as appeal_service
 from pasar.governance import plans
@@ -32,7 +39,7 @@ from pasar.governance.scheme import Scheme, load_schemes, scheme_on
 from pasar.kit.db import Database
 from pasar.kit.errors import NotFoundError, ValidationError
 from pasar.metrics import export
-from pasar.metrics.query import catalog_for, latest_day
+from pasar.metrics.query import catalog_for
 from pasar.policy.packs import load_library
 from pasar.warehouse.store import Warehouse
 
@@ -55,16 +62,7 @@ def run_command(
     explanations → report. Running a day again changes nothing; an interrupted day is rolled
     back and runs whole next time."""
     settings = get_settings()
-    first, last = option_date(start, "--from"), option_date(end, "--to")
-    if (first is None) != (last is None):
-        raise ValidationError("give both --from and --to, or --as-of")
-    if first is not None and last is not None:
-        if last < first:
-            raise ValidationError(f"--to {last} is before --from {first}")
-        days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    else:
-        con = Warehouse(settings.warehouse_dir).connect()
-        days = [option_date(as_of, "--as-of") or latest_day(con, settings.timezone)]
+    days = option_days(start, end, as_of, lambda: last_day(settings))
     upgrade_store()
     catalog = catalog_for(settings)
     library = load_library(catalog, settings.policy_path)
@@ -205,8 +203,7 @@ def violations(
     output: Path | None = typer.Option(None, "--output", "-o", help="File for csv/xlsx/json."),
 ) -> None:
     """Points issued, with the policy, values and explanation of each."""
-    if format_ not in export.FORMATS:
-        raise ValidationError(f"--format {format_!r}: use {', '.join(export.FORMATS)}")
+    check_format(format_)
     first, last = option_date(start, "--from"), option_date(end, "--to")
     with _store() as session:
         query = select(PointsEntry).where(PointsEntry.kind == "issue")
@@ -246,13 +243,7 @@ def violations(
             )
         console.print(shown)
         return
-    if output is None:
-        if format_ == "xlsx":
-            raise ValidationError("--format xlsx needs --output FILE.xlsx", field="output")
-        typer.echo(export.to_json(table) if format_ == "json" else export.to_csv(table))
-        return
-    export.write(table, output, {})
-    console.print(f"{table.num_rows:,} rows written to {escape(str(output))}")
+    write_table(table, format_, output)
 
 
 @app.command()
@@ -475,22 +466,13 @@ def rca(
     output: Path | None = typer.Option(None, "--output", "-o", help="File for csv/xlsx/json."),
 ) -> None:
     """Which dimension values explain a rate (and its change against the previous window)."""
-    if format_ not in export.FORMATS:
-        raise ValidationError(f"--format {format_!r}: use {', '.join(export.FORMATS)}")
+    check_format(format_)
     settings = get_settings()
-    day = option_date(as_of, "--as-of") or latest_day(
-        Warehouse(settings.warehouse_dir).connect(), settings.timezone
-    )
+    day = option_date(as_of, "--as-of") or last_day(settings)
     result = root_causes(metric, day, settings, catalog_for(settings), by or [], vs_previous)
     if format_ != "table":
-        table = result.table()
-        if output is None:
-            if format_ == "xlsx":
-                raise ValidationError("--format xlsx needs --output FILE.xlsx", field="output")
-            typer.echo(export.to_json(table) if format_ == "json" else export.to_csv(table))
-            return
-        export.write(table, output, {"rate": "percent", "previous_rate": "percent"})
-        console.print(f"{table.num_rows:,} rows written to {escape(str(output))}")
+        percents = {"rate": "percent", "previous_rate": "percent"}
+        write_table(result.table(), format_, output, percents)
         return
     shown = export.show_value(result.rate, "percent")
     head = f"{metric} as of {day} ({result.window} days): {shown}"
@@ -548,9 +530,7 @@ def report(
     """The daily governance workbook: levels, violations by reason, actions in force, review
     queue, appeals and their service level, defect trend, root causes (sheets and charts)."""
     settings = get_settings()
-    day = option_date(as_of, "--as-of") or latest_day(
-        Warehouse(settings.warehouse_dir).connect(), settings.timezone
-    )
+    day = option_date(as_of, "--as-of") or last_day(settings)
     path = output or settings.home / "reports" / f"governance-{day.isoformat()}.xlsx"
     db = _db()
     try:

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from pasar.cli.output import console, option_date
+from pasar.cli.output import check_format, console, option_date, option_days, write_table
 from pasar.config import get_settings
 from pasar.kit.errors import ValidationError
 from pasar.metrics import export
@@ -113,10 +113,7 @@ def query(
     catalog: list[Path] | None = _CATALOG,
 ) -> None:
     """Metrics by dimension, as of a date, over a range, or per period."""
-    if format_ not in export.FORMATS:
-        raise ValidationError(
-            f"--format {format_!r}: use {', '.join(export.FORMATS)}", field="format"
-        )
+    check_format(format_)
     if grain is not None and grain not in ("day", "week", "month", "quarter", "year"):
         raise ValidationError(f"--grain {grain!r}: use day, week, month, quarter or year")
     settings = get_settings()
@@ -138,16 +135,7 @@ def query(
     if format_ == "table":
         _print_table(result.table, formats, request.describe(), settings.currency)
         return
-    if output is None:
-        if format_ == "xlsx":
-            raise ValidationError("--format xlsx needs --output FILE.xlsx", field="output")
-        text = export.to_json(result.table) if format_ == "json" else export.to_csv(result.table)
-        typer.echo(text)
-        return
-    export.write(
-        result.table, output.with_suffix(f".{format_}") if not output.suffix else output, formats
-    )
-    console.print(f"{result.table.num_rows:,} rows written to {escape(str(output))}")
+    write_table(result.table, format_, output, formats)
 
 
 @app.command()
@@ -168,15 +156,7 @@ def snapshot(
     settings = get_settings()
     found = _catalog(catalog)
     con = engine.connect(Warehouse(settings.warehouse_dir))
-    first, last = option_date(start, "--from"), option_date(end, "--to")
-    if (first is None) != (last is None):
-        raise ValidationError("give both --from and --to, or --as-of")
-    if first is not None and last is not None:
-        if last < first:
-            raise ValidationError(f"--to {last} is before --from {first}")
-        days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    else:
-        days = [option_date(as_of, "--as-of") or latest_day(con, settings.timezone)]
+    days = option_days(start, end, as_of, lambda: latest_day(con, settings.timezone))
     run = build_snapshots(entity, days, settings, found, con, force=force, full=full)
     files = run.files
     computed = sum(f.computed for f in files)

@@ -10,18 +10,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from pasar.cli.output import console, option_date
+from pasar.cli.output import check_format, console, last_day, option_date, write_table
 from pasar.config import Settings, get_settings
 from pasar.kit.errors import NotFoundError, ValidationError
 from pasar.metrics import export
 from pasar.metrics.catalog import Catalog
-from pasar.metrics.query import catalog_for, latest_day
+from pasar.metrics.query import catalog_for
 from pasar.metrics.snapshots import build_snapshots
 from pasar.policy.backtest import Backtest, backtest
 from pasar.policy.explain import Explanation, explain_subject
 from pasar.policy.findings import findings_on
 from pasar.policy.packs import PolicyLibrary, load_library, select
-from pasar.warehouse.store import Warehouse
 
 app = typer.Typer(
     help="Policy packs: validate, explain, dry-run and backtest.", no_args_is_help=True
@@ -51,18 +50,8 @@ def _language(lang: str | None, settings: Settings) -> str:
     return chosen
 
 
-def _check_format(format_: str) -> None:
-    if format_ not in export.FORMATS:
-        raise ValidationError(
-            f"--format {format_!r}: use {', '.join(export.FORMATS)}", field="format"
-        )
-
-
 def _as_of(text: str | None, settings: Settings) -> dt.date:
-    day = option_date(text, "--as-of")
-    if day is not None:
-        return day
-    return latest_day(Warehouse(settings.warehouse_dir).connect(), settings.timezone)
+    return option_date(text, "--as-of") or last_day(settings)
 
 
 @app.command()
@@ -209,7 +198,7 @@ def dry_run(
     policies: list[Path] | None = _POLICIES,
 ) -> None:
     """Every finding a pack would make on one day, without recording anything."""
-    _check_format(format_)
+    check_format(format_)
     settings = get_settings()
     catalog = catalog_for(settings)
     library = _library(settings, catalog, policies, [pack])
@@ -222,7 +211,7 @@ def dry_run(
     language = _language(lang, settings)
     title = f"{applied.ref} as of {day}: {findings.num_rows:,} findings"
     if format_ != "table":
-        _write(findings, format_, output, {"findings": findings})
+        write_table(findings, format_, output, sheets={"findings": findings})
         return
     _print_findings(findings, title, language, limit)
 
@@ -269,7 +258,7 @@ def backtest_command(
 ) -> None:
     """Replay a pack day by day over past data: subjects hit, points, actions, rewards and
     their cost, and the difference against another pack."""
-    _check_format(format_)
+    check_format(format_)
     if detail not in ("days", "subjects", "findings"):
         raise ValidationError(f"--detail {detail!r}: use days, subjects or findings")
     first, last = option_date(start, "--from"), option_date(end, "--to")
@@ -296,7 +285,8 @@ def backtest_command(
     if result.other is not None:
         sheets["other findings"] = result.other.findings
     if format_ != "table":
-        _write(sheets[detail], format_, output, sheets)
+        money = {"reward_cost": "money", "other_reward_cost": "money"}
+        write_table(sheets[detail], format_, output, money, sheets)
         return
     _print_backtest(result, settings.currency)
 
@@ -383,17 +373,3 @@ def _subjects(result: Backtest, prefix: str) -> list[str]:
     return [
         f"{e}:{s}" for e, s in zip(entities, replay.findings["subject"].to_pylist(), strict=True)
     ]
-
-
-def _write(table: pa.Table, format_: str, output: Path | None, sheets: dict[str, pa.Table]) -> None:
-    if output is None:
-        if format_ == "xlsx":
-            raise ValidationError("--format xlsx needs --output FILE.xlsx", field="output")
-        typer.echo(export.to_json(table) if format_ == "json" else export.to_csv(table))
-        return
-    path = output if output.suffix else output.with_suffix(f".{format_}")
-    if format_ == "xlsx":
-        export.write_workbook(sheets, path, {"reward_cost": "money", "other_reward_cost": "money"})
-    else:
-        export.write(table, path, {})
-    console.print(f"{table.num_rows:,} rows written to {escape(str(path))}")
