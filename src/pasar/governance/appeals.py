@@ -205,21 +205,8 @@ def _reverse(
         raise ConflictError(
             f"violation {entry.id} was already offset by {offset.kind} on {offset.effective_on}"
         )
-    reversal = PointsEntry(
-        dedupe_key=f"reversal:{entry.id}",
-        seller_id=entry.seller_id,
-        kind="reversal",
-        points=-entry.points,
-        effective_on=entry.effective_on,
-        offsets_id=entry.id,
-        policy_id=entry.policy_id,
-        policy_version=entry.policy_version,
-        pack=entry.pack,
-        scheme=scheme.ref,
-        category=entry.category,
-        reason=f"appeal {appeal.id} accepted: {appeal.decision_reason}",
-        actor=f"user:{reviewer}",
-    )
+    reason = f"appeal {appeal.id} accepted: {appeal.decision_reason}"
+    reversal = entry.offset("reversal", entry.effective_on, scheme.ref, reason, f"user:{reviewer}")
     record_new(
         session,
         reversal,

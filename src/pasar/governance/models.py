@@ -52,6 +52,27 @@ class PointsEntry(Base):
     actor: Mapped[str] = mapped_column(String(200), nullable=False, default="pipeline")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, nullable=False)
 
+    def offset(
+        self, kind: str, effective_on: dt.date, scheme: str, reason: str, actor: str
+    ) -> PointsEntry:
+        """The entry that takes this issue's points back (``expiry``, ``reset`` or
+        ``reversal``): one per issue, so its dedupe key is the kind and the issue's id."""
+        return PointsEntry(
+            dedupe_key=f"{kind}:{self.id}",
+            seller_id=self.seller_id,
+            kind=kind,
+            points=-self.points,
+            effective_on=effective_on,
+            offsets_id=self.id,
+            policy_id=self.policy_id,
+            policy_version=self.policy_version,
+            pack=self.pack,
+            scheme=scheme,
+            category=self.category,
+            reason=reason,
+            actor=actor,
+        )
+
 
 class EnforcementAction(Base, Versioned):
     """An action on a seller: from a ladder step (``step_at``), from a policy finding, or a

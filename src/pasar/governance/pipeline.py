@@ -232,24 +232,10 @@ def _expire(session: Session, scheme: Scheme, day: dt.date, report: DayReport) -
         terminal = scheme.terminal_points
         if terminal is not None and peak_by(moves[issue.seller_id], issue.expires_on) >= terminal:
             continue  # points no longer expire once the terminal level is reached
-        entries.append(
-            PointsEntry(
-                dedupe_key=f"expiry:{issue.id}",
-                seller_id=issue.seller_id,
-                kind="expiry",
-                points=-issue.points,
-                effective_on=issue.expires_on,
-                offsets_id=issue.id,
-                policy_id=issue.policy_id,
-                policy_version=issue.policy_version,
-                pack=issue.pack,
-                scheme=scheme.ref,
-                category=issue.category,
-                reason=f"{issue.points} points of {issue.effective_on} expired after "
-                f"{scheme.expiry_days} days",
-                actor=ACTOR,
-            )
+        reason = (
+            f"{issue.points} points of {issue.effective_on} expired after {scheme.expiry_days} days"
         )
+        entries.append(issue.offset("expiry", issue.expires_on, scheme.ref, reason, ACTOR))
     added = _add_new(session, entries, lambda _: "points.expired")
     report.expired += len(added)
     return {e.seller_id for e in added}
@@ -302,20 +288,8 @@ def _reset(session: Session, scheme: Scheme, day: dt.date, report: DayReport) ->
         reset_on = quarter_start_after(issue.effective_on)
         if reset_on > day:
             continue  # not yet (an issue that expired before its reset is no longer open)
-        entries.append(
-            PointsEntry(
-                dedupe_key=f"reset:{issue.id}",
-                seller_id=issue.seller_id,
-                kind="reset",
-                points=-issue.points,
-                effective_on=reset_on,
-                offsets_id=issue.id,
-                policy_id=issue.policy_id,
-                scheme=scheme.ref,
-                reason=f"quarterly reset on {reset_on}",
-                actor=ACTOR,
-            )
-        )
+        reason = f"quarterly reset on {reset_on}"
+        entries.append(issue.offset("reset", reset_on, scheme.ref, reason, ACTOR))
     added = _add_new(session, entries, lambda _: "points.reset")
     report.resets += len(added)
     return {e.seller_id for e in added}
