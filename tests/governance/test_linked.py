@@ -4,17 +4,21 @@ owner's other shops; a shop of a suspended owner is flagged by the next pipeline
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import duckdb
 import pytest
 from sqlalchemy import select
 
-from pasar.governance.linked import flag_banned_owners, linked_shops, owners_of
+from pasar.config import Settings
+from pasar.governance.linked import flag_banned_owners, linked_shops, owners_of, warehouse_owners
 from pasar.governance.models import EnforcementAction
 from pasar.governance.review import decide_action, waiting
 from pasar.governance.scheme import Scheme, load_schemes, scheme_on
 from pasar.kit.db import Database
 from pasar.kit.errors import ConflictError
+from pasar.warehouse.store import Warehouse
+from tests.cli.test_metrics_cli import run
 
 DAY = dt.date(2026, 3, 2)
 OWNERS = {"S1": "KTP-1", "S2": "KTP-1", "S3": "KTP-1", "S4": "KTP-9"}
@@ -104,3 +108,17 @@ def test_rejected_suspension_queues_nothing(database: Database, scheme: Scheme) 
     with database.unit_of_work() as session:
         assert decide_action(session, scheme, action, "reject", "rina", "error", DAY, OWNERS) == []
         assert waiting(session) == []
+
+
+def test_owners_are_read_from_the_warehouse_only_when_needed(
+    pasar_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    warehouse = Warehouse(Settings(home=pasar_home).warehouse_dir)
+    assert warehouse_owners(warehouse)({"S1"}) == {}  # nothing ingested yet
+    sellers = tmp_path / "sellers.csv"
+    sellers.write_text(
+        "seller_id,shop_name,owner_ref\nS1,One,KTP-1\nS2,Two,KTP-1\nS3,Three,KTP-2\n"
+    )
+    code, _, err = run(capsys, "ingest", str(sellers))
+    assert code == 0, err
+    assert warehouse_owners(warehouse)({"S2"}) == {"S1": "KTP-1", "S2": "KTP-1"}

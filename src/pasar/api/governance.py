@@ -19,7 +19,7 @@ from pasar.api.pages import Page, PageRequest, page_request, paginate
 from pasar.governance import appeals as appeal_service
 from pasar.governance import review
 from pasar.governance.ledger import balance
-from pasar.governance.linked import owners_of
+from pasar.governance.linked import warehouse_owners
 from pasar.governance.models import Appeal, EnforcementAction, PointsEntry
 from pasar.governance.pipeline import latest_run_day
 from pasar.governance.scheme import Scheme, load_schemes, scheme_on
@@ -327,9 +327,7 @@ def decide_action(
 ) -> Action:
     """Approve or reject an action waiting in the review queue."""
     day = dt.date.today()
-    settings = request.app.state.settings
-    con = Warehouse(settings.warehouse_dir).connect() if settings.warehouse_dir.exists() else None
-    owners: dict[str, str] = owners_of(con) if con is not None else {}
+    owners = warehouse_owners(Warehouse(request.app.state.settings.warehouse_dir))
     review.decide_action(
         unit, _scheme(request, day), action_id, body.decision, caller.username, body.reason,
         day, owners, body.version,

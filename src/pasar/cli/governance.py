@@ -30,7 +30,7 @@ from pasar.governance import plans
 from pasar.governance import review as review_queue
 from pasar.governance.explain import explain_violation
 from pasar.governance.ledger import balance, entries_of
-from pasar.governance.linked import owners_of
+from pasar.governance.linked import warehouse_owners
 from pasar.governance.models import Appeal, EnforcementAction, PlanOfAction, PointsEntry
 from pasar.governance.pipeline import latest_run_day, run_days
 from pasar.governance.rca import root_causes
@@ -279,7 +279,7 @@ def decide_queued(
     """Approve (the action takes effect from the decision day) or reject a queued action;
     approving a permanent suspension queues the owner's other shops."""
     day = option_date(on, "--on") or dt.date.today()
-    owners = owners_of(Warehouse(get_settings().warehouse_dir).connect())
+    owners = warehouse_owners(Warehouse(get_settings().warehouse_dir))
     with _store() as session:
         linked = review_queue.decide_action(
             session, _scheme_today(scheme, day), action_id, decision, reviewer, reason,

@@ -28,10 +28,12 @@ from pasar.auth.sessions import COOKIE, check_csrf, close_session, current_user,
 from pasar.governance import appeals as appeal_service
 from pasar.governance import review
 from pasar.governance.ledger import balance, balances
+from pasar.governance.linked import warehouse_owners
 from pasar.governance.models import Appeal, EnforcementAction, PointsEntry
 from pasar.governance.pipeline import latest_run_day
 from pasar.governance.scheme import Scheme, load_schemes, scheme_on
 from pasar.kit.errors import PasarError
+from pasar.warehouse.store import Warehouse
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -228,14 +230,14 @@ def decide_action_form(
     view: Page = Depends(page),
     unit: Session = Depends(session),
 ) -> Response:
-    check_csrf(unit, request.cookies.get(COOKIE), csrf_token)
-    if "governance:decide" not in _caller(view).scopes:
-        return view.render("error.html", "Not allowed", 403, message="Your role cannot decide.")
+    refused = _refuse_decision(request, view, unit, csrf_token)
+    if refused is not None:
+        return refused
     day = dt.date.today()
     try:
         review.decide_action(
             unit, _scheme(request, day), action_id, decision, view.user.username, reason, day,
-            {}, version,
+            warehouse_owners(Warehouse(request.app.state.settings.warehouse_dir)), version,
         )  # fmt: skip
     except PasarError as exc:
         return view.render("queue.html", "Review queue", 409, actions=review.waiting(unit),
@@ -268,9 +270,9 @@ def decide_appeal_form(
     view: Page = Depends(page),
     unit: Session = Depends(session),
 ) -> Response:
-    check_csrf(unit, request.cookies.get(COOKIE), csrf_token)
-    if "governance:decide" not in _caller(view).scopes:
-        return view.render("error.html", "Not allowed", 403, message="Your role cannot decide.")
+    refused = _refuse_decision(request, view, unit, csrf_token)
+    if refused is not None:
+        return refused
     day = dt.date.today()
     try:
         appeal_service.decide(
@@ -280,6 +282,16 @@ def decide_appeal_form(
     except PasarError as exc:
         return view.render("error.html", "Not decided", 409, message=str(exc))
     return RedirectResponse("/appeals", status_code=303)
+
+
+def _refuse_decision(
+    request: Request, view: Page, unit: Session, csrf_token: str
+) -> Response | None:
+    """The answer to a decision form that may not be taken (a wrong CSRF token raises)."""
+    check_csrf(unit, request.cookies.get(COOKIE), csrf_token)
+    if "governance:decide" in _caller(view).scopes:
+        return None
+    return view.render("error.html", "Not allowed", 403, message="Your role cannot decide.")
 
 
 def _cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from pasar.audit.service import audit, snapshot
 from pasar.governance.models import EnforcementAction
 from pasar.governance.scheme import Scheme
+from pasar.warehouse.store import MANIFEST, Warehouse
 
 SUSPENSION = "permanent_suspension"
 
@@ -47,6 +48,26 @@ def owners_of(
     return {str(seller): str(owner) for seller, owner in rows}
 
 
+Owners = dict[str, str] | Callable[[set[str]], dict[str, str]]
+
+
+def warehouse_owners(warehouse: Warehouse) -> Callable[[set[str]], dict[str, str]]:
+    """Owners read from ``warehouse`` when first needed, only for the shops linked to the
+    sellers asked about (an empty warehouse has none)."""
+
+    def read(sellers: set[str]) -> dict[str, str]:
+        if not (warehouse.root / MANIFEST).exists():
+            return {}
+        return owners_of(warehouse.connect(), sellers)
+
+    return read
+
+
+def resolve_owners(owners: Owners, sellers: set[str]) -> dict[str, str]:
+    """``owners`` as a mapping for the shops linked to ``sellers``."""
+    return owners(sellers) if callable(owners) else owners
+
+
 def linked_shops(owners: dict[str, str], seller_id: str) -> list[str]:
     """The other shops of ``seller_id``'s owner, sorted."""
     owner = owners.get(seller_id)
@@ -59,18 +80,19 @@ def queue_linked(
     session: Session,
     scheme: Scheme,
     suspended: EnforcementAction,
-    owners: dict[str, str],
+    owners: Owners,
     on: dt.date,
     actor: str,
 ) -> list[EnforcementAction]:
     """Queue a permanent suspension of each shop linked to ``suspended``'s seller."""
-    return _queue(session, scheme, suspended, owners, on, actor)
+    known = resolve_owners(owners, {suspended.seller_id})
+    return _queue(session, scheme, suspended, known, on, actor)
 
 
 def flag_banned_owners(
     session: Session,
     scheme: Scheme,
-    owners: dict[str, str] | Callable[[set[str]], dict[str, str]],
+    owners: Owners,
     on: dt.date,
     actor: str,
 ) -> list[EnforcementAction]:

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from pasar.audit.service import audit, snapshot
 from pasar.config import Settings
 from pasar.governance.ledger import Move, balances, peak_by
-from pasar.governance.linked import flag_banned_owners, owners_of
+from pasar.governance.linked import flag_banned_owners, warehouse_owners
 from pasar.governance.models import EnforcementAction, GovernanceRun, PointsEntry
 from pasar.governance.scheme import Scheme, Step, load_schemes, scheme_on
 from pasar.kit.db import Database
@@ -110,8 +110,8 @@ def run_day(
         wanted = set(findings["subject"].to_pylist()) if scheme.human_review_gmv_30d else set()
         gmv = _gmv_30d(settings, day, wanted) if wanted else {}
         apply_day(session, scheme, day, findings, gmv, report)
-        con = Warehouse(settings.warehouse_dir).connect()
-        flagged = flag_banned_owners(session, scheme, lambda s: owners_of(con, s), day, ACTOR)
+        owners = warehouse_owners(Warehouse(settings.warehouse_dir))
+        flagged = flag_banned_owners(session, scheme, owners, day, ACTOR)
         report.queued += len(flagged)
     return report
 

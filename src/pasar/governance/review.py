@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pasar.audit.service import audit, snapshot
-from pasar.governance.linked import SUSPENSION, queue_linked
+from pasar.governance.linked import SUSPENSION, Owners, queue_linked
 from pasar.governance.models import EnforcementAction
 from pasar.governance.scheme import Scheme
 from pasar.kit.clock import now
@@ -40,7 +40,7 @@ def decide_action(
     reviewer: str,
     reason: str,
     on: dt.date,
-    owners: dict[str, str],
+    owners: Owners,
     seen_version: int | None = None,
 ) -> list[EnforcementAction]:
     """Approve or reject queued action ``action_id``; the linked shops queued as a result."""
