@@ -11,7 +11,7 @@ export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 
-.PHONY: help install demo test test-slow bench lint format clean
+.PHONY: help install browser demo test test-slow bench lint format clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,10 +26,19 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.synced ## create .venv from uv.lock
 
+# Browser tests drive Debian's Chromium through Playwright (no browser download from the web).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core
+
+browser: $(CHROMIUM) ## Debian's chromium for the browser tests
+
 demo: install ## generate a marketplace, run the main job, print a summary
 	$(BIN)/pasar demo
 
-test: install ## run the test suite (PostgreSQL tests run when it is reachable; always under CI=true)
+test: install browser ## run the test suite (PostgreSQL tests run when it is reachable; always under CI=true)
 	$(BIN)/pytest -m "not slow" -n 2 --dist loadgroup
 
 test-slow: install ## heavy tests (large data, Spark) — a separate CI step
