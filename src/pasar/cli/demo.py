@@ -16,7 +16,8 @@ from pasar.cli.serve import serve
 from pasar.cli.synth import default_synth_dir, run_generator
 from pasar.config import Settings, get_settings
 from pasar.governance.ledger import balances
-from pasar.governance.models import EnforcementAction
+from pasar.governance import appeals
+from pasar.governance.models import Appeal, EnforcementAction, PointsEntry
 from pasar.governance.pipeline import latest_run_day, run_days
 from pasar.governance.report import write_report
 from pasar.governance.scheme import load_schemes, scheme_on
@@ -67,6 +68,7 @@ def demo(
     day = _snapshots(settings, warehouse)
     _policies(settings, day)
     _governance(settings, day)
+    _demo_appeals(settings, day)
     _demo_users(settings)
     if serve_console:
         serve(host="127.0.0.1", port=port, workers=1)
@@ -107,6 +109,42 @@ def _demo_users(settings: Settings) -> None:
     console.print("Demo sign-ins (username / password):")
     for username, role in DEMO_USERS.items():
         console.print(f"  {username:<16} demo-{username}-2026   ({role})")
+
+
+DEMO_APPEALS = 6  # sellers who appealed their last violation the day after it
+
+
+def _demo_appeals(settings: Settings, last: dt.date) -> None:
+    """A few sellers appeal their latest violation, so reviewers have appeals to decide."""
+    scheme = scheme_on(load_schemes(settings.governance_path), DEMO_SCHEME, last)
+    db = Database(settings.database_url)
+    try:
+        with db.unit_of_work() as session:
+            if session.scalar(select(func.count()).select_from(Appeal)):
+                return
+            points = balances(session, last)
+            appealing = sorted(points, key=lambda s: (-points[s], s))[:DEMO_APPEALS]
+            for seller in appealing:
+                entry = session.scalars(
+                    select(PointsEntry)
+                    .where(PointsEntry.seller_id == seller, PointsEntry.kind == "issue")
+                    .order_by(PointsEntry.effective_on.desc(), PointsEntry.id.desc())
+                ).first()
+                if entry is None:
+                    continue
+                evidence = {
+                    "impacted order ids": f"orders of {seller} on {entry.effective_on}",
+                    "courier handover proof or tracking": "handover manifest, courier portal",
+                    "explanation": "the courier missed its pick-ups that week",
+                }
+                appeals.submit(
+                    session, scheme, entry.id, "logistics_provider", evidence,
+                    "Our parcels were ready on time; the courier did not collect them.",
+                    entry.effective_on + dt.timedelta(days=1), f"user:{seller}",
+                )  # fmt: skip
+    finally:
+        db.dispose()
+    console.print(f"{DEMO_APPEALS} demo appeals submitted (reviewers decide them at /appeals).")
 
 
 DEMO_SCHEME = "tokopedia-id"
