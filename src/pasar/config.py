@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, description="Mark console cookies Secure (set it behind HTTPS)."
     )
+    evidence_max_bytes: int = Field(
+        default=5 * 1024 * 1024, gt=0, description="Largest evidence file a seller may upload."
+    )
     governance_path: str = Field(
         default="",
         description="Extra governance scheme directories, separated by ':' (after the shipped).",
@@ -75,6 +78,11 @@ class Settings(BaseSettings):
     def rejects_dir(self) -> Path:
         """Rows refused by ingestion land here with their reasons."""
         return self.home / "rejects"
+
+    @property
+    def evidence_dir(self) -> Path:
+        """Evidence files attached to appeals, stored under a name derived from their content."""
+        return self.home / "evidence"
 
     @property
     def snapshots_dir(self) -> Path:

@@ -25,7 +25,7 @@ from pasar.auth.roles import ROLES
 from pasar.auth.service import create_user, issue_token
 from pasar.config import Settings
 from pasar.governance import appeals
-from pasar.governance.models import EnforcementAction, PointsEntry
+from pasar.governance.models import EnforcementAction, PlanOfAction, PointsEntry
 from pasar.governance.pipeline import DayReport, apply_day
 from pasar.governance.scheme import load_schemes, scheme_on
 from pasar.kit.db import Database
@@ -50,7 +50,9 @@ class Api:
 BODIES: dict[str, dict[str, object]] = {
     "decide_appeal": {"decision": "reject", "reason": "not enough evidence"},
     "decide_action": {"decision": "reject", "reason": "not warranted"},
+    "decide_plan": {"decision": "reject", "reason": "not enough", "version": 1},
 }
+PDF = b"%PDF-1.4 evidence"
 EVIDENCE = {
     "impacted order ids": "O1",
     "courier handover proof or tracking": "r.pdf",
@@ -61,11 +63,21 @@ EVIDENCE = {
 def _findings(seller: str) -> pa.Table:
     row: dict[str, Any] = {name: None for name in FINDINGS_SCHEMA.names}
     row.update(
-        as_of=DAY, pack="tokopedia-id", pack_version=2, policy_id="late-dispatch-points",
-        policy_version=2, entity="seller", subject=seller, kind="points", points=2,
-        points_max=4, category="fulfilment", values='{"late_dispatch_rate_7d": 0.2}',
-        explanation_en=f"{seller} late", explanation_id=f"{seller} terlambat",
-    )  # fmt: skip
+        as_of=DAY,
+        pack="tokopedia-id",
+        pack_version=2,
+        policy_id="late-dispatch-points",
+        policy_version=2,
+        entity="seller",
+        subject=seller,
+        kind="points",
+        points=2,
+        points_max=4,
+        category="fulfilment",
+        values='{"late_dispatch_rate_7d": 0.2}',
+        explanation_en=f"{seller} late",
+        explanation_id=f"{seller} terlambat",
+    )
     return pa.Table.from_pylist([row], FINDINGS_SCHEMA)
 
 
@@ -77,8 +89,9 @@ def api(database: Database, tmp_path: Any) -> Iterator[Api]:
         for seller in ("S1", "S2"):
             apply_day(session, scheme, DAY, _findings(seller), {}, DayReport(DAY, "", ""))
         for role in ROLES:
-            user = create_user(session, role.replace("_", "-"), role, role, PASSWORD,
-                               **SUBJECTS.get(role, {}))  # type: ignore[arg-type]  # fmt: skip
+            user = create_user(
+                session, role.replace("_", "-"), role, role, PASSWORD, **SUBJECTS.get(role, {})
+            )  # type: ignore[arg-type]
             tokens[role] = issue_token(session, user, "test", sorted(ROLES[role]))[1]
         other = create_user(session, "seller-b", "B", "seller", PASSWORD, seller_id="S2")
         tokens["seller_b"] = issue_token(session, other, "test", sorted(ROLES["seller"]))[1]
@@ -90,17 +103,39 @@ def api(database: Database, tmp_path: Any) -> Iterator[Api]:
                 session, scheme, entry.id, "logistics_provider", EVIDENCE, "why", DAY, "t"
             )
             action = EnforcementAction(
-                dedupe_key=f"test:{seller}", seller_id=seller, action="permanent_suspension",
-                source="ladder", step_at=48, scheme=scheme.ref, starts_on=DAY,
+                dedupe_key=f"test:{seller}",
+                seller_id=seller,
+                action="permanent_suspension",
+                source="ladder",
+                step_at=48,
+                scheme=scheme.ref,
+                starts_on=DAY,
                 status="pending_review",
-            )  # fmt: skip
+            )
             session.add(action)
+            session.flush()
+            plan = PlanOfAction(
+                action_id=action.id,
+                seller_id=seller,
+                revision=1,
+                root_causes=["r"],
+                corrective_actions=["c"],
+                preventive_measures=["p"],
+                evidence=["e"],
+                status="submitted",
+                submitted_on=DAY,
+                submitted_by="t",
+            )
+            session.add(plan)
             session.flush()
             ids[seller] = {
                 "seller_id": seller,
                 "violation_id": entry.id,
                 "appeal_id": appeal.id,
                 "action_id": action.id,
+                "plan_id": plan.id,
+                "index": 0,
+                "creator_id": "C1",
             }
     settings = Settings(home=tmp_path / "home", database_url=database.url)
     app = create_app(settings)
@@ -130,8 +165,23 @@ def _call(api: Api, where: Route, token: str | None, seller: str = "S1") -> Any:
     method = sorted(route.methods)[0]
     body = BODIES.get(route.name)
     if route.name == "submit_appeal":
-        body = {"violation_id": api.violations[seller], "reason": "logistics_provider",
-                "evidence": EVIDENCE, "statement": "again"}  # fmt: skip
+        body = {
+            "violation_id": api.violations[seller],
+            "reason": "logistics_provider",
+            "evidence": EVIDENCE,
+            "statement": "again",
+        }
+    if route.name == "submit_plan":
+        body = {
+            "action_id": api.ids[seller]["action_id"],
+            "root_causes": ["a"],
+            "corrective_actions": ["b"],
+            "preventive_measures": ["c"],
+            "evidence": ["d"],
+        }
+    if route.name == "attach_evidence":
+        files = {"file": ("proof.pdf", PDF, "application/pdf")}
+        return api.client.post(path, headers=headers, files=files, data={"item": "tracking"})
     return api.client.request(method, path, headers=headers, json=body)
 
 
@@ -187,10 +237,17 @@ def test_errors_have_one_shape(api: Api) -> None:
 
 def test_a_seller_appeals_its_own_violation(api: Api) -> None:
     headers = {"Authorization": f"Bearer {api.tokens['seller']}"}
-    evidence = {"impacted order ids": "O1", "courier handover proof or tracking": "r.pdf",
-                "explanation": "courier strike"}  # fmt: skip
-    body = {"violation_id": api.violations["S1"], "reason": "logistics_provider",
-            "evidence": evidence, "statement": "the courier did not come"}  # fmt: skip
+    evidence = {
+        "impacted order ids": "O1",
+        "courier handover proof or tracking": "r.pdf",
+        "explanation": "courier strike",
+    }
+    body = {
+        "violation_id": api.violations["S1"],
+        "reason": "logistics_provider",
+        "evidence": evidence,
+        "statement": "the courier did not come",
+    }
     waiting = api.client.post(f"{PREFIX}/appeals", json=body, headers=headers)
     assert waiting.status_code == 409  # the fixture's appeal is still waiting
     reviewer = {"Authorization": f"Bearer {api.tokens['governance_reviewer']}"}

@@ -7,6 +7,7 @@ it (``ROUTE_SCOPES``) so that tests can check every route against every role.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -14,8 +15,8 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from pasar.auth.models import User
-from pasar.auth.roles import CONFINED
 from pasar.auth.service import AuthenticationError, verify_token
+from pasar.creators.assignments import assigned_to
 from pasar.kit.db import Database
 from pasar.kit.errors import PasarError
 
@@ -37,9 +38,13 @@ class Principal:
     scopes: frozenset[str]
     sellers: frozenset[str] | None  # None: every seller; else only these
     creator_id: str | None
+    creators: frozenset[str] | None = None  # None: every creator; else only these
 
     def may_see_seller(self, seller_id: str) -> bool:
         return self.sellers is None or seller_id in self.sellers
+
+    def may_see_creator(self, creator_id: str) -> bool:
+        return self.creators is None or creator_id in self.creators
 
 
 def database(request: Request) -> Database:
@@ -53,24 +58,31 @@ def session(db: Database = Depends(database)) -> Iterator[Session]:
         yield unit
 
 
-def principal(request: Request, unit: Session = Depends(session)) -> Principal:
+def principal(request: Request, unit: Session = Depends(session, scope="function")) -> Principal:
     """The caller, from ``Authorization: Bearer <token>``; 401 without a valid one."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("sign in: send Authorization: Bearer <token>")
     user, scopes = verify_token(unit, token.strip())
-    return _principal(user, scopes)
+    return principal_of(unit, user, scopes)
 
 
-def _principal(user: User, scopes: list[str]) -> Principal:
-    confined = CONFINED.get(user.role)
+def principal_of(unit: Session, user: User, scopes: list[str]) -> Principal:
+    """What ``user`` may see with ``scopes``: a seller its shops, a creator its own profile, an
+    agent the creators assigned to them today; everyone else every row their scopes allow."""
     sellers: frozenset[str] | None = None
-    if confined == "seller_id":
+    creators: frozenset[str] | None = None
+    if user.role == "seller":
         sellers = frozenset([str(user.seller_id), *map(str, user.linked_shops or [])])
-    elif confined:
-        sellers = frozenset()  # a creator sees no seller's governance
-    return Principal(user.id, user.username, user.role, frozenset(scopes), sellers, user.creator_id)
+        creators = frozenset()
+    elif user.role == "creator":
+        sellers, creators = frozenset(), frozenset([str(user.creator_id)])
+    elif user.role == "agent":
+        sellers, creators = frozenset(), assigned_to(unit, user.id, dt.date.today())
+    return Principal(
+        user.id, user.username, user.role, frozenset(scopes), sellers, user.creator_id, creators
+    )
 
 
 ROUTE_SCOPES: dict[Callable[..., Principal], str] = {}

@@ -19,16 +19,17 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from pasar import __version__
-from pasar.api import governance
+from pasar import __version__, console
+from pasar.api import audit, creators, evidence, governance, plans
+from pasar.api.pages import ErrorBody, ErrorDetail
 from pasar.config import Settings
-from pasar.console import pages
+from pasar.console.shell import SignInRequiredError
 from pasar.kit.db import Database
 from pasar.kit.errors import PasarError
 
 PREFIX = "/api/v1"
-STATIC = Path(pages.__file__).parent / "static"
-ROUTERS = [governance.router]
+STATIC = Path(console.__file__).parent / "static"
+ROUTERS = [governance.router, evidence.router, plans.router, creators.router, audit.router]
 
 
 def api_routes() -> list[tuple[str, APIRoute]]:
@@ -42,9 +43,8 @@ def api_routes() -> list[tuple[str, APIRoute]]:
 
 
 def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
-    return JSONResponse(
-        status_code=status, content={"error": {"code": code, "message": message, "field": field}}
-    )
+    body = ErrorBody(error=ErrorDetail(code=code, message=message, field=field))
+    return JSONResponse(status_code=status, content=body.model_dump())
 
 
 def create_app(settings: Settings, scheme: str = "tokopedia-id") -> FastAPI:
@@ -68,11 +68,12 @@ def create_app(settings: Settings, scheme: str = "tokopedia-id") -> FastAPI:
     app.state.db = Database(settings.database_url)
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)
-    app.include_router(pages.router)
+    for page_router in console.ROUTERS:
+        app.include_router(page_router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
-    @app.exception_handler(pages.SignInRequiredError)
-    async def _sign_in(_request: Request, _exc: pages.SignInRequiredError) -> RedirectResponse:
+    @app.exception_handler(SignInRequiredError)
+    async def _sign_in(_request: Request, _exc: SignInRequiredError) -> RedirectResponse:
         return RedirectResponse("/login", status_code=303)
 
     @app.exception_handler(PasarError)

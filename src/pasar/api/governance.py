@@ -7,15 +7,15 @@ answers 404, exactly as a shop that does not exist, and lists are filtered to th
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pasar.api.access import Principal, needs, session
-from pasar.api.pages import Page, PageRequest, page_request, paginate
+from pasar.api.pages import MAX_ID, NO_NUL, Page, PageRequest, errors, page_request, paginate
 from pasar.governance import appeals as appeal_service
 from pasar.governance import review
 from pasar.governance.ledger import balance
@@ -26,7 +26,13 @@ from pasar.governance.scheme import Scheme, load_schemes, scheme_on
 from pasar.kit.errors import NotFoundError, ValidationError
 from pasar.warehouse.store import Warehouse
 
-router = APIRouter(tags=["governance"])
+router = APIRouter(tags=["governance"], responses=errors(401, 403, 422))
+
+Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
+SellerId = Annotated[str, Path(pattern=NO_NUL)]
+ViolationId = Annotated[int, Path(ge=1, le=MAX_ID)]
+AppealId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ActionId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class Violation(BaseModel):
@@ -67,6 +73,17 @@ class Standing(BaseModel):
     actions_in_force: list[Action]
 
 
+class Evidence(BaseModel):
+    """One piece of an appeal's evidence: text given for a checklist item, or a file (its
+    shown name, media type and size; fetch it at ``/appeals/{id}/evidence/{n}``)."""
+
+    item: str
+    given: str
+    file: str | None = None
+    media_type: str | None = None
+    bytes: int | None = None
+
+
 class AppealOut(BaseModel):
     id: int
     violation_id: int
@@ -78,16 +95,18 @@ class AppealOut(BaseModel):
     decided_on: dt.date | None
     decision_reason: str | None
     version: int
+    evidence: list[Evidence]
 
 
 class AppealIn(BaseModel):
-    violation_id: int
-    reason: str = Field(max_length=50)
-    evidence: dict[str, str] = Field(max_length=20)
-    statement: str = Field(max_length=5000)
+    violation_id: int = Field(ge=1, le=MAX_ID)
+    reason: Text = Field(max_length=50)
+    evidence: dict[Text, Text] = Field(max_length=20)
+    statement: Text = Field(max_length=5000)
 
 
-def _scheme(request: Request, day: dt.date) -> Scheme:
+def scheme_for(request: Request, day: dt.date) -> Scheme:
+    """The governance scheme the server runs, in force on ``day``."""
     settings = request.app.state.settings
     return scheme_on(load_schemes(settings.governance_path), request.app.state.scheme, day)
 
@@ -97,20 +116,25 @@ def _visible(caller: Principal, seller_id: str) -> None:
         raise NotFoundError(f"no seller {seller_id!r}")
 
 
-@router.get("/sellers/{seller_id}", response_model=Standing)
+@router.get("/sellers/{seller_id}", response_model=Standing, responses=errors(404))
 def seller_standing(
-    seller_id: str,
+    seller_id: SellerId,
     request: Request,
     as_of: dt.date | None = Query(
         None, description="Date (default: the last day the pipeline ran)."
     ),
     caller: Principal = Depends(needs("governance:read")),
-    unit: Session = Depends(session),
+    unit: Session = Depends(session, scope="function"),
 ) -> Standing:
     """A seller's points, standing, next step and the actions in force."""
     _visible(caller, seller_id)
+    # Read-only route: the only pending change is the token's last_used_at (verify_token).
+    # Autoflush would write it at the first query below and hold that token's row lock until
+    # the commit after the response is built, so concurrent requests with one token queued
+    # behind each other (and could wedge the worker's threadpool); the commit still writes it.
+    unit.autoflush = False
     day = as_of or latest_run_day(unit) or dt.date.today()
-    scheme = _scheme(request, day)
+    scheme = scheme_for(request, day)
     points = balance(unit, seller_id, day)
     step = scheme.next_step(points)
     actions = unit.scalars(
@@ -137,13 +161,13 @@ def seller_standing(
 
 @router.get("/violations", response_model=Page[Violation])
 def list_violations(
-    seller_id: str | None = Query(None),
+    seller_id: str | None = Query(None, pattern=NO_NUL),
     start: dt.date | None = Query(None, alias="from"),
     end: dt.date | None = Query(None, alias="to"),
-    policy_id: str | None = Query(None),
+    policy_id: str | None = Query(None, pattern=NO_NUL),
     page: PageRequest = Depends(page_request),
     caller: Principal = Depends(needs("governance:read")),
-    unit: Session = Depends(session),
+    unit: Session = Depends(session, scope="function"),
 ) -> Page[Violation]:
     """Violations, newest first by default; sellers see only their own."""
     query = select(PointsEntry).where(PointsEntry.kind == "issue")
@@ -170,11 +194,11 @@ def list_violations(
     )
 
 
-@router.get("/violations/{violation_id}", response_model=Violation)
+@router.get("/violations/{violation_id}", response_model=Violation, responses=errors(404))
 def get_violation(
-    violation_id: int,
+    violation_id: ViolationId,
     caller: Principal = Depends(needs("governance:read")),
-    unit: Session = Depends(session),
+    unit: Session = Depends(session, scope="function"),
 ) -> Violation:
     """One violation with the values that triggered it and its explanations."""
     entry = unit.get(PointsEntry, violation_id)
@@ -185,11 +209,11 @@ def get_violation(
 
 @router.get("/appeals", response_model=Page[AppealOut])
 def list_appeals(
-    status: str | None = Query(None),
-    seller_id: str | None = Query(None),
+    status: str | None = Query(None, pattern=NO_NUL),
+    seller_id: str | None = Query(None, pattern=NO_NUL),
     page: PageRequest = Depends(page_request),
     caller: Principal = Depends(needs("governance:read")),
-    unit: Session = Depends(session),
+    unit: Session = Depends(session, scope="function"),
 ) -> Page[AppealOut]:
     """Appeals, oldest first by default; sellers see only their own."""
     query = select(Appeal)
@@ -201,15 +225,17 @@ def list_appeals(
         query = query.where(Appeal.seller_id.in_(sorted(caller.sellers)))
     sortable = {"submitted_on": Appeal.submitted_on, "status": Appeal.status}
     rows, total = paginate(unit, query, page, sortable, [Appeal.submitted_on, Appeal.id])
-    return Page(items=[_appeal(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page(
+        items=[appeal_out(r) for r in rows], total=total, limit=page.limit, offset=page.offset
+    )
 
 
-@router.post("/appeals", response_model=AppealOut, status_code=201)
+@router.post("/appeals", response_model=AppealOut, status_code=201, responses=errors(400, 404, 409))
 def submit_appeal(
     body: AppealIn,
     request: Request,
     caller: Principal = Depends(needs("governance:appeal")),
-    unit: Session = Depends(session),
+    unit: Session = Depends(session, scope="function"),
 ) -> AppealOut:
     """A seller appeals one of its violations, with the evidence its reason requires."""
     entry = unit.get(PointsEntry, body.violation_id)
@@ -219,10 +245,10 @@ def submit_appeal(
     if entry.effective_on > day:
         raise ValidationError("the violation is dated in the future")
     appeal = appeal_service.submit(
-        unit, _scheme(request, day), entry.id, body.reason, body.evidence, body.statement, day,
+        unit, scheme_for(request, day), entry.id, body.reason, body.evidence, body.statement, day,
         f"user:{caller.username}",
     )  # fmt: skip
-    return _appeal(appeal)
+    return appeal_out(appeal)
 
 
 def _violation(entry: PointsEntry) -> Violation:
@@ -256,7 +282,7 @@ def _action(action: EnforcementAction) -> Action:
     )
 
 
-def _appeal(appeal: Appeal) -> AppealOut:
+def appeal_out(appeal: Appeal) -> AppealOut:
     return AppealOut(
         id=appeal.id,
         violation_id=appeal.entry_id,
@@ -268,40 +294,45 @@ def _appeal(appeal: Appeal) -> AppealOut:
         decided_on=appeal.decided_on,
         decision_reason=appeal.decision_reason,
         version=appeal.version,
+        evidence=[Evidence.model_validate(e) for e in appeal.evidence],
     )
 
 
 class Decision(BaseModel):
-    decision: str = Field(description="accept or reject (appeals); approve or reject (actions)")
-    reason: str = Field(min_length=1, max_length=2000)
+    decision: Text = Field(description="accept or reject (appeals); approve or reject (actions)")
+    reason: Text = Field(min_length=1, max_length=2000)
     version: int | None = Field(None, description="The version you reviewed (409 if changed).")
 
 
-@router.post("/appeals/{appeal_id}/decision", response_model=AppealOut)
+@router.post(
+    "/appeals/{appeal_id}/decision", response_model=AppealOut, responses=errors(400, 404, 409)
+)
 def decide_appeal(
-    appeal_id: int,
+    appeal_id: AppealId,
     body: Decision,
     request: Request,
     caller: Principal = Depends(needs("governance:decide")),
-    unit: Session = Depends(session),
+    unit: Session = Depends(session, scope="function"),
 ) -> AppealOut:
     """Accept (points reversed, later actions recomputed) or reject an appeal; 409 when
     someone decided it first."""
     day = dt.date.today()
     result = appeal_service.decide(
-        unit, _scheme(request, day), appeal_id, body.decision, caller.username, body.reason,
+        unit, scheme_for(request, day), appeal_id, body.decision, caller.username, body.reason,
         day, body.version,
     )  # fmt: skip
-    return _appeal(result.appeal)
+    return appeal_out(result.appeal)
 
 
 @router.get("/actions", response_model=Page[Action])
 def list_actions(
-    seller_id: str | None = Query(None),
-    status: str | None = Query(None, description="e.g. pending_review for the review queue"),
+    seller_id: str | None = Query(None, pattern=NO_NUL),
+    status: str | None = Query(
+        None, pattern=NO_NUL, description="e.g. pending_review for the review queue"
+    ),
     page: PageRequest = Depends(page_request),
     caller: Principal = Depends(needs("governance:read")),
-    unit: Session = Depends(session),
+    unit: Session = Depends(session, scope="function"),
 ) -> Page[Action]:
     """Actions and warnings, newest first; sellers see only their own."""
     query = select(EnforcementAction)
@@ -317,19 +348,21 @@ def list_actions(
     return Page(items=[_action(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 
-@router.post("/actions/{action_id}/decision", response_model=Action)
+@router.post(
+    "/actions/{action_id}/decision", response_model=Action, responses=errors(400, 404, 409)
+)
 def decide_action(
-    action_id: int,
+    action_id: ActionId,
     body: Decision,
     request: Request,
     caller: Principal = Depends(needs("governance:decide")),
-    unit: Session = Depends(session),
+    unit: Session = Depends(session, scope="function"),
 ) -> Action:
     """Approve or reject an action waiting in the review queue."""
     day = dt.date.today()
     owners = warehouse_owners(Warehouse(request.app.state.settings.warehouse_dir))
     review.decide_action(
-        unit, _scheme(request, day), action_id, body.decision, caller.username, body.reason,
+        unit, scheme_for(request, day), action_id, body.decision, caller.username, body.reason,
         day, owners, body.version,
     )  # fmt: skip
     action = unit.get(EnforcementAction, action_id)

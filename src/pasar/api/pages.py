@@ -1,4 +1,5 @@
-"""Pagination, filtering and sorting shared by every list endpoint."""
+"""What every endpoint shares: pagination, filtering and sorting of lists, the bounds of ids
+and text, and the error body."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -14,6 +15,39 @@ from pasar.kit.errors import ValidationError
 from pasar.kit.issues import did_you_mean
 
 T = TypeVar("T")
+
+# Ids are 32-bit integers on PostgreSQL (and no table holds more rows): a larger id or offset
+# answers 422 instead of failing in the database.
+MAX_ID = 2**31 - 1
+# PostgreSQL text cannot hold NUL characters: text with one answers 422.
+NO_NUL = r"^[^\x00]*$"
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="e.g. unauthenticated, forbidden, not_found, conflict, invalid")
+    message: str
+    field: str | None = Field(description="The parameter or body field at fault, if one is.")
+
+
+class ErrorBody(BaseModel):
+    """What the API answers when it refuses a request."""
+
+    error: ErrorDetail
+
+
+ERRORS = {
+    400: "The body could not be read.",
+    401: "No valid token: send Authorization: Bearer <token>.",
+    403: "The role of the token does not allow this.",
+    404: "No such thing, or not one the caller may see.",
+    409: "Someone changed it first, or it is already waiting or decided.",
+    422: "A parameter or body field is invalid (`field` names it).",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of a route that may refuse with ``statuses``."""
+    return {status: {"model": ErrorBody, "description": ERRORS[status]} for status in statuses}
 
 
 class Page(BaseModel, Generic[T]):
@@ -33,7 +67,7 @@ class PageRequest(BaseModel):
 
 def page_request(
     limit: int = Query(50, ge=1, le=500, description="Items per page."),
-    offset: int = Query(0, ge=0, description="Items to skip."),
+    offset: int = Query(0, ge=0, le=MAX_ID, description="Items to skip."),
     sort: str | None = Query(None, description="A field; '-field' for descending."),
 ) -> PageRequest:
     return PageRequest(limit=limit, offset=offset, sort=sort)

@@ -41,7 +41,8 @@ class AuditRepository:
             self.session.flush()
         return event
 
-    def _filtered(self, filters: AuditFilters) -> Select[AuditEvent]:
+    def filtered(self, filters: AuditFilters) -> Select[AuditEvent]:
+        """The query of the events matching every filter given (unordered)."""
         statement = select(AuditEvent)
         for name in ("entity_type", "entity_id", "actor", "action"):
             value = filters.get(name)
@@ -64,5 +65,5 @@ class AuditRepository:
     ) -> Sequence[AuditEvent]:
         """Events matching every given filter, newest first unless asked otherwise."""
         order = AuditEvent.id.desc() if newest_first else AuditEvent.id.asc()
-        statement = self._filtered(filters).order_by(order).limit(limit).offset(offset)
+        statement = self.filtered(filters).order_by(order).limit(limit).offset(offset)
         return self.session.scalars(statement).all()

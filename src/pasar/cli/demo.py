@@ -15,8 +15,10 @@ from pasar.cli.output import console, summary_table
 from pasar.cli.serve import serve
 from pasar.cli.synth import default_synth_dir, run_generator
 from pasar.config import Settings, get_settings
-from pasar.governance.ledger import balances
+from pasar.creators.assignments import assign
+from pasar.creators.profiles import find_creators
 from pasar.governance import appeals
+from pasar.governance.ledger import balances
 from pasar.governance.models import Appeal, EnforcementAction, PointsEntry
 from pasar.governance.pipeline import latest_run_day, run_days
 from pasar.governance.report import write_report
@@ -83,27 +85,39 @@ DEMO_USERS = {  # username → role (passwords: "demo-<username>-2026")
     "live-ops": "live_ops",
     "program-manager": "program_manager",
     "seller": "seller",
+    "creator": "creator",
 }
+AGENT_CREATORS = 25  # the demo agent looks after the most followed creators
 
 
 def _demo_users(settings: Settings) -> None:
-    """One user per role (the seller: the shop with most points), created once; printed."""
+    """One user per role: the seller is the shop with most points, the creator the most
+    followed creator, and the agent looks after the most followed creators."""
     db = Database(settings.database_url)
+    creators = [c["creator_id"] for c in find_creators(settings, None)[:AGENT_CREATORS]]
     try:
         with db.unit_of_work() as session:
             day = latest_run_day(session)
             points = balances(session, day) if day else {}
             shop = max(points, key=lambda s: points[s]) if points else None
+            creator = creators[0] if creators else None
             for username, role in DEMO_USERS.items():
-                if role == "seller" and shop is None:
+                if (role == "seller" and shop is None) or (role == "creator" and creator is None):
                     continue
-                exists = session.scalar(select(User.id).where(User.username == username))
-                if exists is None:
-                    create_user(
-                        session, username, username.replace("-", " ").title(), role,
-                        f"demo-{username}-2026", seller_id=shop if role == "seller" else None,
+                user = session.scalar(select(User).where(User.username == username))
+                if user is None:
+                    user = create_user(
+                        session,
+                        username,
+                        username.replace("-", " ").title(),
+                        role,
+                        f"demo-{username}-2026",
+                        seller_id=shop if role == "seller" else None,
+                        creator_id=creator if role == "creator" else None,
                         actor="demo",
-                    )  # fmt: skip
+                    )
+                if role == "agent" and creators:
+                    assign(session, user, creators, day or dt.date.today(), "demo")
     finally:
         db.dispose()
     console.print("Demo sign-ins (username / password):")
@@ -138,10 +152,15 @@ def _demo_appeals(settings: Settings, last: dt.date) -> None:
                     "explanation": "the courier missed its pick-ups that week",
                 }
                 appeals.submit(
-                    session, scheme, entry.id, "logistics_provider", evidence,
+                    session,
+                    scheme,
+                    entry.id,
+                    "logistics_provider",
+                    evidence,
                     "Our parcels were ready on time; the courier did not collect them.",
-                    entry.effective_on + dt.timedelta(days=1), f"user:{seller}",
-                )  # fmt: skip
+                    entry.effective_on + dt.timedelta(days=1),
+                    f"user:{seller}",
+                )
     finally:
         db.dispose()
     console.print(f"{DEMO_APPEALS} demo appeals submitted (reviewers decide them at /appeals).")

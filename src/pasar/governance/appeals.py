@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pasar.audit.service import audit, snapshot
+from pasar.governance.evidence import MAX_FILES, StoredFile
 from pasar.governance.ledger import balance, balance_as_of, moves_of
 from pasar.governance.models import Appeal, EnforcementAction, PointsEntry
 from pasar.governance.recording import record_new
@@ -57,10 +58,14 @@ def submit(
     statement: str,
     on: dt.date,
     actor: str,
+    files: Mapping[str, StoredFile] | None = None,
 ) -> Appeal:
     """Record an appeal against violation ``entry_id`` (``evidence``: checklist item → what
-    was given, e.g. order ids or a file name); a :class:`ValidationError` naming the rule it
-    breaks otherwise."""
+    was given, e.g. order ids; ``files``: checklist item → a stored evidence file); a
+    :class:`ValidationError` naming the rule it breaks otherwise."""
+    files = dict(files or {})
+    if len(files) > MAX_FILES:
+        raise ValidationError(f"at most {MAX_FILES} evidence files", field="evidence")
     rules = _rules(scheme)
     entry = session.get(PointsEntry, entry_id)
     if entry is None or entry.kind != "issue":
@@ -72,7 +77,9 @@ def submit(
             field="reason",
         )
     required = rules.reasons[reason].evidence
-    missing = [item for item in required if not str(evidence.get(item, "")).strip()]
+    missing = [
+        item for item in required if not str(evidence.get(item, "")).strip() and item not in files
+    ]
     if missing:
         raise ValidationError(
             f"evidence missing for a {reason} appeal: {', '.join(missing)}", field="evidence"
@@ -91,7 +98,8 @@ def submit(
         number=len(earlier) + 1,
         reason=reason,
         statement=statement.strip(),
-        evidence=[{"item": k, "given": str(v)} for k, v in evidence.items()],
+        evidence=[{"item": k, "given": str(v)} for k, v in evidence.items() if str(v).strip()]
+        + [stored.as_evidence(item) for item, stored in files.items()],
         status="submitted",
         submitted_on=on,
         submitted_by=actor,
@@ -313,6 +321,34 @@ def _replay_crossings(
                 context={"scheme": scheme.ref},
             )
         day += dt.timedelta(days=1)
+
+
+def attach(session: Session, appeal_id: int, item: str, file: StoredFile, actor: str) -> Appeal:
+    """Add an evidence file to an appeal still waiting for its decision (at most
+    :data:`MAX_FILES` files in all); audited with the appeal's evidence before and after."""
+    appeal = session.get(Appeal, appeal_id)
+    if appeal is None:
+        raise NotFoundError(f"no appeal {appeal_id}")
+    if appeal.status != "submitted":
+        raise ConflictError(f"appeal {appeal_id} is {appeal.status}: its evidence is closed")
+    if not item.strip() or len(item) > 200:
+        raise ValidationError("name the evidence item (1 to 200 characters)", field="item")
+    files = [e for e in appeal.evidence if e.get("stored")]
+    if len(files) >= MAX_FILES:
+        raise ValidationError(f"at most {MAX_FILES} evidence files", field="evidence")
+    before = snapshot(appeal)
+    appeal.evidence = [*appeal.evidence, file.as_evidence(item.strip())]
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="appeal.evidence_added",
+        entity_type="appeal",
+        entity_id=str(appeal.id),
+        before=before,
+        after=snapshot(appeal),
+    )
+    return appeal
 
 
 def decision_days(appeals: list[Appeal]) -> list[int]:

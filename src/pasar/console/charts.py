@@ -1,0 +1,114 @@
+"""Charts drawn on the server as SVG (matplotlib), inlined in pages: no chart script runs in
+the browser. Text in an SVG is escaped by matplotlib's writer.
+
+Example::
+
+    svg = line_chart({"violations": [(day, 12), (day2, 9)]}, "Violations per day")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from markupsafe import Markup
+
+PALETTE = ["#0f6e5c", "#b4480f", "#3057a8", "#8a3ea8", "#5b6478", "#b3261e", "#2b8a3e", "#a87b0f"]
+MAX_SERIES = 8
+_LOCK = threading.Lock()  # pyplot's state is global: one figure at a time
+_XML_HEADER = re.compile(r"^<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", re.S)
+
+Point = tuple[Any, float | None]
+
+
+def _figure(title: str, height: float) -> tuple[Any, Any]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(
+        {"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
+         "axes.spines.right": False, "axes.edgecolor": "#c9cfdc", "axes.titlesize": 10,
+         "axes.titleweight": "bold", "axes.titlelocation": "left"}
+    )  # fmt: skip
+    figure, axis = plt.subplots(figsize=(7.5, height), layout="constrained")
+    axis.set_title(title)
+    axis.grid(axis="y", alpha=0.3)
+    return figure, axis
+
+
+def _svg(figure: Any) -> Markup:
+    import matplotlib.pyplot as plt
+
+    sink = io.StringIO()
+    figure.savefig(sink, format="svg", transparent=True)
+    plt.close(figure)
+    text = _XML_HEADER.sub("", sink.getvalue())
+    text = text.replace("<svg ", '<svg class="chart" role="img" ', 1)
+    return Markup(text)  # matplotlib's writer escaped every text node
+
+
+def line_chart(
+    series: Mapping[str, Sequence[Point]], title: str, percent: bool = False, height: float = 2.6
+) -> Markup:
+    """One line per series over its x values (dates or numbers); ``None`` values leave gaps."""
+    with _LOCK:
+        figure, axis = _figure(title, height)
+        for index, (label, points) in enumerate(list(series.items())[:MAX_SERIES]):
+            values = [math.nan if y is None else float(y) for _, y in points]
+            axis.plot([x for x, _ in points], values, label=label, linewidth=1.8,
+                      color=PALETTE[index % len(PALETTE)], marker="o" if len(points) < 40 else None,
+                      markersize=3)  # fmt: skip
+        _date_ticks(axis, [x for points in series.values() for x, _ in points])
+        _count_ticks(axis, [y for points in series.values() for _, y in points])
+        if percent:
+            axis.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
+        if len(series) > 1:
+            axis.legend(fontsize="small", frameon=False)
+        figure.autofmt_xdate()
+        return _svg(figure)
+
+
+def _date_ticks(axis: Any, xs: Sequence[Any]) -> None:
+    """Whole days on a date axis (matplotlib would tick hours over a few days)."""
+    days = [x for x in xs if isinstance(x, dt.date)]
+    if not days:
+        return
+    import matplotlib.dates as mdates
+
+    span = (max(days) - min(days)).days + 1
+    if span < 3:  # one or two days: show a week around them rather than hours or years
+        axis.set_xlim(min(days) - dt.timedelta(days=3), max(days) + dt.timedelta(days=3))
+        span = 7
+    every = max(1, math.ceil(span / 8))
+    axis.xaxis.set_major_locator(mdates.DayLocator(interval=every))  # type: ignore[no-untyped-call]
+    axis.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
+
+
+def _count_ticks(axis: Any, ys: Sequence[float | None]) -> None:
+    """Counts start at zero and tick on whole numbers."""
+    values = [y for y in ys if y is not None]
+    if values and all(float(y).is_integer() and y >= 0 for y in values):
+        from matplotlib.ticker import MaxNLocator
+
+        axis.set_ylim(bottom=0, top=max(max(values) * 1.1, 1))
+        axis.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def bar_chart(
+    labels: Sequence[str], values: Sequence[float | None], title: str, height: float = 2.6
+) -> Markup:
+    """Horizontal bars, largest first as given (labels read without rotation)."""
+    with _LOCK:
+        figure, axis = _figure(title, max(height, 0.28 * len(labels) + 0.8))
+        numbers = [0.0 if v is None else float(v) for v in values]
+        axis.barh(list(labels)[::-1], numbers[::-1], color=PALETTE[0])
+        axis.grid(axis="x", alpha=0.3)
+        axis.grid(axis="y", visible=False)
+        return _svg(figure)

@@ -1,0 +1,1 @@
+"""Creator operations: who looks after which creator, and creator profiles."""
