@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -23,7 +23,7 @@ from pasar import __version__, console
 from pasar.api import audit, creators, evidence, governance, plans
 from pasar.api.pages import ErrorBody, ErrorDetail
 from pasar.config import Settings
-from pasar.console.shell import SignInRequiredError
+from pasar.console.shell import SignInRequiredError, error_page
 from pasar.kit.db import Database
 from pasar.kit.errors import PasarError
 
@@ -77,13 +77,17 @@ def create_app(settings: Settings, scheme: str = "tokopedia-id") -> FastAPI:
         return RedirectResponse("/login", status_code=303)
 
     @app.exception_handler(PasarError)
-    async def _pasar_error(_request: Request, exc: PasarError) -> JSONResponse:
+    async def _pasar_error(request: Request, exc: PasarError) -> Response:
+        if not request.url.path.startswith("/api/"):
+            return error_page(request, exc.status_code, str(exc))
         return _error(exc.status_code, exc.code, str(exc), exc.field)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query"))
+        if not request.url.path.startswith("/api/"):
+            return error_page(request, 422, f"{where}: {first.get('msg', 'invalid')}")
         return _error(422, "invalid", f"{where}: {first.get('msg', 'invalid')}", where or None)
 
     @app.exception_handler(HTTPException)

@@ -129,9 +129,9 @@ def seller_standing(
     """A seller's points, standing, next step and the actions in force."""
     _visible(caller, seller_id)
     # Read-only route: the only pending change is the token's last_used_at (verify_token).
-    # Autoflush would write it at the first query below and hold that token's row lock until
-    # the commit after the response is built, so concurrent requests with one token queued
-    # behind each other (and could wedge the worker's threadpool); the commit still writes it.
+    # Autoflush would write it at the first query below and hold that token's row lock for the
+    # rest of the route, so concurrent requests with one token queue behind each other (50
+    # clients stalled the server: docs/performance.md); the commit still writes it.
     unit.autoflush = False
     day = as_of or latest_run_day(unit) or dt.date.today()
     scheme = scheme_for(request, day)

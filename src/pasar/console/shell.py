@@ -106,15 +106,36 @@ class Page:
             and (roles is None or self.user.role in roles)
         ]
         context = {
-            "user": self.user, "scopes": self.scopes, "csrf": self.csrf, "lang": self.lang,
-            "t": self.t, "title": title, "navigation": navigation, "view": self,
-            "path": self.request.url.path, **values,
-        }  # fmt: skip
+            "user": self.user,
+            "scopes": self.scopes,
+            "csrf": self.csrf,
+            "lang": self.lang,
+            "t": self.t,
+            "title": title,
+            "navigation": navigation,
+            "view": self,
+            "path": self.request.url.path,
+            **values,
+        }
         return templates.TemplateResponse(self.request, name, context, status_code=status)
 
     def error(self, status: int, title: str, message: str) -> Response:
         """A page explaining why nothing is shown (403 not allowed, 404 not found …)."""
         return self.render("error.html", title, status, message=message)
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    """An error page for a console request refused before its page could be built (a stale
+    form, a field the form lacks): said in words, with a way back, never as JSON."""
+    titles = {403: "Not allowed", 404: "Not found", 409: "Not done", 413: "Too large"}
+    context = {
+        "user": None,
+        "lang": "en",
+        "t": str,
+        "title": titles.get(status, "Not done"),
+        "message": message,
+    }
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
 
 def page(request: Request, unit: Session = Depends(session, scope="function")) -> Iterator[Page]:

@@ -38,6 +38,7 @@ from pasar.governance.scheme import AppealRules, Scheme
 from pasar.kit.clock import now
 from pasar.kit.errors import ConflictError, NotFoundError, ValidationError
 from pasar.kit.issues import did_you_mean
+from pasar.kit.text import written
 from pasar.kit.versioning import expect_version
 
 MAX_STATEMENT = 5000
@@ -84,10 +85,10 @@ def submit(
         raise ValidationError(
             f"evidence missing for a {reason} appeal: {', '.join(missing)}", field="evidence"
         )
-    if not statement.strip() or len(statement) > MAX_STATEMENT:
-        raise ValidationError(
-            f"the statement must say why (1 to {MAX_STATEMENT} characters)", field="statement"
-        )
+    statement = written(statement, "statement", limit=MAX_STATEMENT, what="the statement")
+    for item, given in evidence.items():
+        if str(given).strip():
+            written(str(given), "evidence", what=item)
     earlier = list(
         session.scalars(select(Appeal).where(Appeal.entry_id == entry_id).order_by(Appeal.number))
     )
@@ -170,8 +171,7 @@ def decide(
     first (or changed it since ``seen_version``)."""
     if decision not in ("accept", "reject"):
         raise ValidationError(f"decision {decision!r}: use accept or reject", field="decision")
-    if not reason.strip():
-        raise ValidationError("a decision needs a reason", field="reason")
+    reason = written(reason, "reason", what="a decision's reason")
     appeal = session.get(Appeal, appeal_id, with_for_update=True)
     if appeal is None:
         raise NotFoundError(f"no appeal {appeal_id}")
@@ -369,7 +369,8 @@ def adjust(
     an edit), with its reason in the ledger and the audit log."""
     if points == 0:
         raise ValidationError("an adjustment of 0 points changes nothing", field="points")
-    if len(reason.strip()) < 10:
+    reason = written(reason, "reason", what="an adjustment's reason")
+    if len(reason) < 10:
         raise ValidationError("say why in at least 10 characters", field="reason")
     if balance(session, seller_id, on) + points < 0:
         raise ValidationError(

@@ -28,6 +28,7 @@ from pasar.governance.models import EnforcementAction, PlanOfAction
 from pasar.governance.recording import record_new
 from pasar.governance.scheme import Scheme
 from pasar.kit.errors import ConflictError, NotFoundError, ValidationError
+from pasar.kit.text import written
 from pasar.kit.versioning import expect_version
 
 DECISIONS = ("accept", "request_changes", "reject")
@@ -35,11 +36,9 @@ MAX_ITEM = 2000
 
 
 def _items(name: str, values: Sequence[str]) -> list[str]:
-    kept = [v.strip() for v in values if v.strip()]
+    kept = [written(v, name, limit=MAX_ITEM, what=f"each {name}") for v in values if v.strip()]
     if not kept:
         raise ValidationError(f"a plan of action needs at least one {name}", field=name)
-    if any(len(v) > MAX_ITEM for v in kept):
-        raise ValidationError(f"each {name} is at most {MAX_ITEM} characters", field=name)
     return kept
 
 
@@ -111,8 +110,7 @@ def review_plan(
     """Decide a submitted plan; accepting it lifts its action from ``on``."""
     if decision not in DECISIONS:
         raise ValidationError(f"decision {decision!r}: use {', '.join(DECISIONS)}")
-    if not comment.strip():
-        raise ValidationError("a review needs a comment", field="comment")
+    comment = written(comment, "comment", what="a review's comment")
     plan = session.get(PlanOfAction, plan_id, with_for_update=True)
     if plan is None:
         raise NotFoundError(f"no plan of action {plan_id}")

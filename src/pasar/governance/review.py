@@ -18,6 +18,7 @@ from pasar.governance.models import EnforcementAction
 from pasar.governance.scheme import Scheme
 from pasar.kit.clock import now
 from pasar.kit.errors import ConflictError, NotFoundError, ValidationError
+from pasar.kit.text import written
 from pasar.kit.versioning import expect_version
 
 
@@ -46,8 +47,7 @@ def decide_action(
     """Approve or reject queued action ``action_id``; the linked shops queued as a result."""
     if decision not in ("approve", "reject"):
         raise ValidationError(f"decision {decision!r}: use approve or reject", field="decision")
-    if not reason.strip():
-        raise ValidationError("a decision needs a reason", field="reason")
+    reason = written(reason, "reason", what="a decision's reason")
     action = session.get(EnforcementAction, action_id, with_for_update=True)
     if action is None:
         raise NotFoundError(f"no action {action_id}")
