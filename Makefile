@@ -45,7 +45,13 @@ test-slow: install ## heavy tests (large data, Spark) — a separate CI step
 	$(UV) sync --frozen --extra spark
 	$(BIN)/pytest -m slow
 
-bench: install ## benchmarks with ratios against baselines measured in the same run
+# The API load benchmark drives Debian's wrk (C, low overhead, latency percentiles).
+WRK ?= /usr/bin/wrk
+$(WRK):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk
+
+bench: install $(WRK) ## benchmarks with ratios against baselines measured in the same run
 	$(BIN)/python -m benchmarks
 
 lint: install ## ruff + mypy

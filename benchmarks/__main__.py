@@ -31,6 +31,7 @@ BENCHMARKS: list[str] = [
     "bench_snapshot",
     "bench_governance",
     "bench_policy",
+    "bench_api",
 ]
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 

@@ -111,3 +111,17 @@ def test_tokens_are_shown_once_scoped_and_revocable(database: Database) -> None:
         with pytest.raises(AuthenticationError):
             authenticate(session, "rina", PASSWORD)
         assert session.scalar(select(ApiToken.revoked_at)) is not None
+
+
+def test_a_token_records_its_use_at_most_once_a_minute(database: Database) -> None:
+    with frozen_at(T0), database.unit_of_work() as session:
+        user = create_user(session, "etl", "ETL", "analyst", PASSWORD)
+        plain = issue_token(session, user, "etl", ["metrics:read"])[1]
+    seen = []
+    for seconds in (0, 30, 59, 60, 61, 125):
+        with frozen_at(T0 + dt.timedelta(seconds=seconds)), database.unit_of_work() as session:
+            verify_token(session, plain)
+        with database.unit_of_work() as session:
+            seen.append(session.scalars(select(ApiToken.last_used_at)).one())
+    first, minute, two = T0, T0 + dt.timedelta(seconds=60), T0 + dt.timedelta(seconds=125)
+    assert seen == [first, first, first, minute, minute, two]

@@ -82,7 +82,7 @@ def test_seller_appeals_with_a_pdf(page: Page, console: Console, artifacts: Path
         appeal = unit.query(Appeal).filter_by(entry_id=violation).one()
         assert (appeal.status, appeal.submitted_by, appeal.reason) == (
             "submitted",
-            "shop1",
+            "user:shop1",
             "logistics_provider",
         )
 

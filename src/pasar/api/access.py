@@ -8,7 +8,7 @@ it (``ROUTE_SCOPES``) so that tests can check every route against every role.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
@@ -47,7 +47,7 @@ class Principal:
         return self.creators is None or creator_id in self.creators
 
 
-def database(request: Request) -> Database:
+async def database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
@@ -85,13 +85,14 @@ def principal_of(unit: Session, user: User, scopes: list[str]) -> Principal:
     )
 
 
-ROUTE_SCOPES: dict[Callable[..., Principal], str] = {}
+ScopeCheck = Callable[..., Awaitable[Principal]]
+ROUTE_SCOPES: dict[ScopeCheck, str] = {}
 
 
-def needs(scope: str) -> Callable[..., Principal]:
+def needs(scope: str) -> ScopeCheck:
     """A dependency giving the principal when it holds ``scope`` (403 otherwise)."""
 
-    def check(caller: Principal = Depends(principal)) -> Principal:
+    async def check(caller: Principal = Depends(principal)) -> Principal:
         if scope not in caller.scopes:
             raise ForbiddenError(f"your role ({caller.role}) cannot {scope.replace(':', ' ')}")
         return caller

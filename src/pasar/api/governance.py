@@ -22,7 +22,7 @@ from pasar.governance.ledger import balance
 from pasar.governance.linked import warehouse_owners
 from pasar.governance.models import Appeal, EnforcementAction, PointsEntry
 from pasar.governance.pipeline import latest_run_day
-from pasar.governance.scheme import Scheme, load_schemes, scheme_on
+from pasar.governance.scheme import Scheme, current_schemes, scheme_on
 from pasar.kit.errors import NotFoundError, ValidationError
 from pasar.warehouse.store import Warehouse
 
@@ -108,7 +108,7 @@ class AppealIn(BaseModel):
 def scheme_for(request: Request, day: dt.date) -> Scheme:
     """The governance scheme the server runs, in force on ``day``."""
     settings = request.app.state.settings
-    return scheme_on(load_schemes(settings.governance_path), request.app.state.scheme, day)
+    return scheme_on(current_schemes(settings.governance_path), request.app.state.scheme, day)
 
 
 def _visible(caller: Principal, seller_id: str) -> None:

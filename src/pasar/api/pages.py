@@ -65,7 +65,7 @@ class PageRequest(BaseModel):
     sort: str | None
 
 
-def page_request(
+async def page_request(
     limit: int = Query(50, ge=1, le=500, description="Items per page."),
     offset: int = Query(0, ge=0, le=MAX_ID, description="Items to skip."),
     sort: str | None = Query(None, description="A field; '-field' for descending."),

@@ -1,4 +1,4 @@
-"""``pasar serve``: the API (and, with issue 7, the console) over HTTP."""
+"""``pasar serve``: the console and the API over HTTP."""
 
 from __future__ import annotations
 
@@ -12,10 +12,21 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port."),
     workers: int = typer.Option(1, help="Worker processes."),
+    access_log: bool = typer.Option(True, help="Log every request."),
 ) -> None:
-    """Serve the API (OpenAPI at /api/docs) until stopped."""
+    """Serve the console and the API (OpenAPI at /api/docs) until stopped."""
     import uvicorn
+
+    from pasar.api.transport import NoDelayH11Protocol
 
     upgrade_store()
     console.print(f"Pasar on http://{host}:{port} — API docs at /api/docs (Ctrl+C stops)")
-    uvicorn.run("pasar.api.server:app", host=host, port=port, workers=workers, factory=False)
+    uvicorn.run(
+        "pasar.api.server:app",
+        host=host,
+        port=port,
+        workers=workers,
+        factory=False,
+        http=NoDelayH11Protocol,
+        access_log=access_log,
+    )

@@ -24,6 +24,7 @@ A scheme file (``pasar/catalog/governance/*.yml``, or ``PASAR_GOVERNANCE_PATH``)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 from typing import Literal
 
@@ -174,6 +175,24 @@ def shipped_scheme_dir() -> Path:
     from importlib import resources
 
     return Path(str(resources.files("pasar.catalog").joinpath("governance")))
+
+
+def current_schemes(extra: str = "") -> list[Scheme]:
+    """:func:`load_schemes`, parsed again only when a scheme file was added, removed or
+    changed (a server calls it on every request; the files are only looked at)."""
+    signature = tuple(
+        (str(path), path.stat().st_mtime_ns, path.stat().st_size)
+        for directory in [shipped_scheme_dir(), *path_list(extra)]
+        if directory.is_dir()
+        for path in sorted(directory.rglob("*"))
+        if path.suffix in (".yml", ".yaml")
+    )
+    return list(_parsed(extra, signature))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(extra: str, _signature: tuple[tuple[str, int, int], ...]) -> tuple[Scheme, ...]:
+    return tuple(load_schemes(extra))
 
 
 def load_schemes(extra: str = "") -> list[Scheme]:
