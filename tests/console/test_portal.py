@@ -84,10 +84,16 @@ def portal(quick_hashing: None, console: TestClient, database: Database, tmp_pat
     assert "shop_deactivated" in scheme.poa_required_for
     with database.unit_of_work() as session:
         action = EnforcementAction(
-            dedupe_key="t:S1:poa", seller_id="S1", action="shop_deactivated", source="policy",
-            scheme=scheme.ref, starts_on=DAY, ends_on=DAY + dt.timedelta(days=27),
-            status="active", explanation_en="S1 deactivated for late dispatch",
-        )  # fmt: skip
+            dedupe_key="t:S1:poa",
+            seller_id="S1",
+            action="shop_deactivated",
+            source="policy",
+            scheme=scheme.ref,
+            starts_on=DAY,
+            ends_on=DAY + dt.timedelta(days=27),
+            status="active",
+            explanation_en="S1 deactivated for late dispatch",
+        )
         session.add(action)
         session.flush()
         violations = {
@@ -214,10 +220,15 @@ def test_a_seller_appeals_with_a_pdf_and_a_reviewer_accepts(portal: Portal) -> N
 
     done = client.post(
         f"/violations/{violation}/appeal",
-        data={"csrf_token": csrf, "reason": REASON, **TEXTS, "evidence_1": "",
-              "statement": STATEMENT},
+        data={
+            "csrf_token": csrf,
+            "reason": REASON,
+            **TEXTS,
+            "evidence_1": "",
+            "statement": STATEMENT,
+        },
         files={"file_1": ("tracking proof.pdf", PDF, "application/pdf")},
-    )  # fmt: skip
+    )
     assert (done.status_code, done.headers["location"]) == (303, "/sellers/S1#appeals"), done.text
 
     stored = f"{hashlib.sha256(PDF).hexdigest()}.pdf"
@@ -228,9 +239,15 @@ def test_a_seller_appeals_with_a_pdf_and_a_reviewer_accepts(portal: Portal) -> N
     assert appeal.evidence == [
         {"item": CHECKLIST[0], "given": TEXTS["evidence_0"]},
         {"item": CHECKLIST[2], "given": TEXTS["evidence_2"]},
-        {"item": CHECKLIST[1], "given": "tracking proof.pdf", "file": "tracking proof.pdf",
-         "stored": stored, "media_type": "application/pdf", "bytes": len(PDF)},
-    ]  # fmt: skip
+        {
+            "item": CHECKLIST[1],
+            "given": "tracking proof.pdf",
+            "file": "tracking proof.pdf",
+            "stored": stored,
+            "media_type": "application/pdf",
+            "bytes": len(PDF),
+        },
+    ]
     assert files_under(portal.evidence_dir) == [stored]
     assert (portal.evidence_dir / stored).read_bytes() == PDF
 
@@ -259,9 +276,13 @@ def test_a_seller_appeals_with_a_pdf_and_a_reviewer_accepts(portal: Portal) -> N
     token = _csrf_of(reviewer)
     decided = reviewer.post(
         action,
-        data={"decision": "accept", "reason": "tracking shows the courier missed it",
-              "version": version, "csrf_token": token},
-    )  # fmt: skip
+        data={
+            "decision": "accept",
+            "reason": "tracking shows the courier missed it",
+            "version": version,
+            "csrf_token": token,
+        },
+    )
     assert (decided.status_code, decided.headers["location"]) == (303, "/appeals")
     (appeal,) = appeals_of(portal, "S1")
     assert appeal.status == "accepted" and appeal.decided_by in ("rina", "user:rina")
@@ -296,8 +317,11 @@ def test_a_plan_of_action_lifts_the_action(portal: Portal) -> None:
         assert plan.preventive_measures == ["daily dispatch dashboard"]
         assert plan.evidence == ["rota.pdf", "courier-contract.pdf"]
         assert (plan.action_id, plan.seller_id, plan.revision, plan.status) == (
-            action_id, "S1", 1, "submitted",
-        )  # fmt: skip
+            action_id,
+            "S1",
+            1,
+            "submitted",
+        )
         plan_id = plan.id
     shop = client.get("/sellers/S1")
     assert "hired two packers; moved pickup to 18:00" in shop.text
@@ -310,9 +334,13 @@ def test_a_plan_of_action_lifts_the_action(portal: Portal) -> None:
     assert action == f"/plans/{plan_id}/decision"
     decided = reviewer.post(
         action,
-        data={"decision": "accept", "reason": "credible and complete", "version": version,
-              "csrf_token": _csrf_of(reviewer)},
-    )  # fmt: skip
+        data={
+            "decision": "accept",
+            "reason": "credible and complete",
+            "version": version,
+            "csrf_token": _csrf_of(reviewer),
+        },
+    )
     assert (decided.status_code, decided.headers["location"]) == (303, "/plans")
     today = dt.date.today()
     with portal.database.unit_of_work() as session:
@@ -358,9 +386,14 @@ def test_other_shops_and_roles_get_nothing(portal: Portal) -> None:
     assert refused.status_code == 404 and "no violation" in error_of(refused.text)
     plan = other.post(
         f"/actions/{portal.plan_action}/plan",
-        data={"root_causes": "a", "corrective_actions": "b", "preventive_measures": "c",
-              "evidence": "d", "csrf_token": token},
-    )  # fmt: skip
+        data={
+            "root_causes": "a",
+            "corrective_actions": "b",
+            "preventive_measures": "c",
+            "evidence": "d",
+            "csrf_token": token,
+        },
+    )
     assert plan.status_code == 404
     decided = other.post(
         f"/appeals/{appeal.id}/decision",
@@ -456,9 +489,14 @@ def test_every_table_downloads_as_csv_and_xlsx(portal: Portal) -> None:
     assert done.status_code == 303
     plan = client.post(
         f"/actions/{portal.plan_action}/plan",
-        data={"root_causes": "short staff", "corrective_actions": "hired", "evidence": "rota",
-              "preventive_measures": "dashboard", "csrf_token": csrf},
-    )  # fmt: skip
+        data={
+            "root_causes": "short staff",
+            "corrective_actions": "hired",
+            "evidence": "rota",
+            "preventive_measures": "dashboard",
+            "csrf_token": csrf,
+        },
+    )
     assert plan.status_code == 303
     reviewer = _as(portal, "rina")
     pages = {
@@ -533,3 +571,34 @@ def _csrf_of(client: TestClient, path: str = "/appeals") -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
     assert found is not None
     return found[1]
+
+
+def test_the_appeal_button_shows_only_while_the_window_is_open(portal: Portal) -> None:
+    old_day = dt.date.today() - dt.timedelta(days=45)
+    with portal.database.unit_of_work() as session:
+        session.add(
+            PointsEntry(
+                dedupe_key="t:S1:old",
+                seller_id="S1",
+                kind="issue",
+                points=2,
+                effective_on=old_day,
+                scheme="tokopedia-id@2",
+                policy_id="old-points",
+                explanation_en="an old violation",
+            )
+        )
+    _sign_in(portal.client, "shop1")
+    page = portal.client.get("/sellers/S1").text
+    recent, old = portal.violations["S1"], _old_violation(portal)
+    assert f'href="/violations/{recent}/appeal"' in page
+    assert f"until {DAY + dt.timedelta(days=30)}" in page
+    assert f'href="/violations/{old}/appeal"' not in page
+    assert f"Appeals closed on {old_day + dt.timedelta(days=30)}" in page
+
+
+def _old_violation(portal: Portal) -> int:
+    with portal.database.unit_of_work() as session:
+        found = session.scalar(select(PointsEntry.id).where(PointsEntry.policy_id == "old-points"))
+    assert found is not None
+    return found

@@ -254,6 +254,7 @@ def seller_page(
                 "expires_on": e.expires_on,
                 "why": _explained(e, view.lang),
                 "appealable": own and e.id not in appealed,
+                "appeal_until": _appeal_until(scheme, e.effective_on),
             }
             for e in entries
             if e.kind == "issue"
@@ -301,6 +302,7 @@ def seller_page(
         seller_id,
         seller_id=seller_id,
         as_of=day,
+        today=dt.date.today(),
         points=points,
         standing=scheme.standing(points, view.lang),
         next_step=f"{scheme.threshold(step, view.lang)}: {step.describe(view.lang)}"
@@ -321,6 +323,12 @@ def seller_page(
         ),
         plans=_plans_table(plans, "Plans of action of this shop"),
     )
+
+
+def _appeal_until(scheme: Scheme, day: dt.date) -> dt.date | None:
+    """The last day a first appeal against a violation of ``day`` is accepted."""
+    rules = scheme.appeals
+    return None if rules is None else day + dt.timedelta(days=rules.first_within_days)
 
 
 def _running_balance(moves: list[tuple[dt.date, int]], day: dt.date) -> list[tuple[dt.date, int]]:

@@ -57,7 +57,8 @@ INDONESIAN = {
     "Against": "Dibandingkan dengan", "Time": "Waktu", "Actor": "Pelaku",
     "Grain": "Rentang", "Group by": "Kelompokkan menurut",
     # creators
-    "as of": "per", "Decided because": "Alasan keputusan",
+    "as of": "per", "until": "sampai", "Appeals closed on": "Banding ditutup pada",
+    "Decided because": "Alasan keputusan",
     "Creators": "Kreator", "Creator": "Kreator", "Handle": "Akun", "Followers": "Pengikut",
     "Province": "Provinsi", "Creator or handle": "Kreator atau akun",
     "Creator metrics": "Metrik kreator", "No creators match.": "Tidak ada kreator yang cocok.",
