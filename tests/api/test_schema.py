@@ -10,8 +10,6 @@ appeal and an action waiting for review for each of sellers S1 and S2.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from pasar import migrations
 from pasar.api.app import PREFIX, create_app
@@ -40,7 +38,7 @@ from pasar.governance.pipeline import DayReport, apply_day
 from pasar.governance.scheme import load_schemes, scheme_on
 from pasar.kit.db import Database
 from tests.api.test_access import DAY, EVIDENCE, PASSWORD, _findings
-from tests.conftest import BACKENDS, POSTGRES_URL, postgres_unavailable
+from tests.conftest import BACKENDS, empty_database
 
 CHECKS = [
     not_a_server_error,
@@ -62,24 +60,8 @@ def store_url(
 ) -> Iterator[str]:
     """An empty database for the module on each backend, like conftest's ``database_url`` (which
     is per test: seeding once per module keeps the many generated calls cheap)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('schema') / 'store.db'}"
-        return
-    reason = postgres_unavailable()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true requires PostgreSQL: {reason}")
-        pytest.skip(reason)
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with empty_database(request.param, tmp_path_factory.mktemp("schema")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -367,6 +367,11 @@ def _post_routes(routes: Sequence[Any], prefix: str = "") -> list[tuple[str, API
     return found
 
 
+def _body_fields(dependant: Any) -> list[Any]:
+    """The form fields of a route, its dependencies' included (e.g. a decision form)."""
+    return [*dependant.body_params, *(f for d in dependant.dependencies for f in _body_fields(d))]
+
+
 def _filled(template: str, route: APIRoute, ids: dict[str, int]) -> tuple[str, dict[str, str]]:
     """The route's path with real ids, and a value for each of its form fields."""
     path = template
@@ -376,7 +381,7 @@ def _filled(template: str, route: APIRoute, ids: dict[str, int]) -> tuple[str, d
              "back": "/", "root_causes": "a", "corrective_actions": "b",
              "preventive_measures": "c", "evidence": "d", "statement": "s"}  # fmt: skip
     form = {}
-    for field in route.dependant.body_params:
+    for field in _body_fields(route.dependant):
         name = field.alias
         kind = field.field_info.annotation
         form[name] = known.get(name, "1" if kind in (int, float) else "x")

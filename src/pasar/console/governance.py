@@ -8,6 +8,7 @@ A seller sees only its own shop (and linked shops it may see): any other shop is
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow.compute as pc
@@ -519,39 +520,72 @@ def _queue_table(unit: Session, lang: str) -> Table:
     )
 
 
+class DecisionForm:
+    """The fields of every decision form: the decision, its reason, the version decided on."""
+
+    def __init__(
+        self,
+        decision: str = Form(...),
+        reason: str = Form(...),
+        version: int = Form(...),
+        csrf_token: str = Form(""),
+    ) -> None:
+        self.decision, self.reason, self.version = decision, reason, version
+        self.csrf_token = csrf_token
+
+
+def _decide(
+    view: Page,
+    unit: Session,
+    form: DecisionForm,
+    run: Callable[[], object],
+    back: str,
+    failed: Callable[[str], Response] | None = None,
+) -> Response:
+    """Check the form's CSRF token and the reviewer's scope, run the decision, then go
+    ``back``; a refused decision (someone decided first, a bad reason …) is explained."""
+    view.check_csrf(unit, form.csrf_token)
+    if not view.can("governance:decide"):
+        return view.error(403, "Not allowed", "Your role cannot decide.")
+    try:
+        run()
+    except PasarError as exc:
+        unit.rollback()
+        return failed(str(exc)) if failed else view.error(409, "Not decided", str(exc))
+    return RedirectResponse(back, status_code=303)
+
+
 @router.post("/actions/{action_id}/decision")
 def decide_action_form(
     action_id: int,
     request: Request,
-    decision: str = Form(...),
-    reason: str = Form(...),
-    version: int = Form(...),
-    csrf_token: str = Form(""),
+    form: DecisionForm = Depends(),
     view: Page = Depends(page, scope="function"),
     unit: Session = Depends(session, scope="function"),
 ) -> Response:
-    refused = _refuse_decision(view, unit, csrf_token)
-    if refused is not None:
-        return refused
+    """Approve or reject an action waiting for a person."""
     day = dt.date.today()
     owners = warehouse_owners(Warehouse(request.app.state.settings.warehouse_dir))
-    try:
-        review.decide_action(
+    return _decide(
+        view,
+        unit,
+        form,
+        lambda: review.decide_action(
             unit,
             scheme_for(request, day),
             action_id,
-            decision,
+            form.decision,
             view.user.username,
-            reason,
+            form.reason,
             day,
             owners,
-            version,
-        )
-    except PasarError as exc:
-        return view.render(
-            "queue.html", "Review queue", 409, queue=_queue_table(unit, view.lang), error=str(exc)
-        )
-    return RedirectResponse("/queue", status_code=303)
+            form.version,
+        ),
+        "/queue",
+        lambda error: view.render(
+            "queue.html", "Review queue", 409, queue=_queue_table(unit, view.lang), error=error
+        ),
+    )
 
 
 @router.get("/appeals")
@@ -586,31 +620,28 @@ def appeals_page(
 def decide_appeal_form(
     appeal_id: int,
     request: Request,
-    decision: str = Form(...),
-    reason: str = Form(...),
-    version: int = Form(...),
-    csrf_token: str = Form(""),
+    form: DecisionForm = Depends(),
     view: Page = Depends(page, scope="function"),
     unit: Session = Depends(session, scope="function"),
 ) -> Response:
-    refused = _refuse_decision(view, unit, csrf_token)
-    if refused is not None:
-        return refused
+    """Accept or reject a submitted appeal."""
     day = dt.date.today()
-    try:
-        appeal_service.decide(
+    return _decide(
+        view,
+        unit,
+        form,
+        lambda: appeal_service.decide(
             unit,
             scheme_for(request, day),
             appeal_id,
-            decision,
+            form.decision,
             view.user.username,
-            reason,
+            form.reason,
             day,
-            version,
-        )
-    except PasarError as exc:
-        return view.error(409, "Not decided", str(exc))
-    return RedirectResponse("/appeals", status_code=303)
+            form.version,
+        ),
+        "/appeals",
+    )
 
 
 @router.get("/plans")
@@ -635,28 +666,23 @@ def plans_page(
 @router.post("/plans/{plan_id}/decision")
 def decide_plan_form(
     plan_id: int,
-    decision: str = Form(...),
-    reason: str = Form(...),
-    version: int = Form(...),
-    csrf_token: str = Form(""),
+    form: DecisionForm = Depends(),
     view: Page = Depends(page, scope="function"),
     unit: Session = Depends(session, scope="function"),
 ) -> Response:
-    refused = _refuse_decision(view, unit, csrf_token)
-    if refused is not None:
-        return refused
-    try:
-        plan_service.review_plan(
-            unit, plan_id, decision, view.user.username, reason, dt.date.today(), version
-        )
-    except PasarError as exc:
-        return view.error(409, "Not decided", str(exc))
-    return RedirectResponse("/plans", status_code=303)
-
-
-def _refuse_decision(view: Page, unit: Session, csrf_token: str) -> Response | None:
-    """The answer to a decision form that may not be taken (a wrong CSRF token raises)."""
-    view.check_csrf(unit, csrf_token)
-    if view.can("governance:decide"):
-        return None
-    return view.error(403, "Not allowed", "Your role cannot decide.")
+    """Accept, request changes to or reject a submitted plan of action."""
+    return _decide(
+        view,
+        unit,
+        form,
+        lambda: plan_service.review_plan(
+            unit,
+            plan_id,
+            form.decision,
+            view.user.username,
+            form.reason,
+            dt.date.today(),
+            form.version,
+        ),
+        "/plans",
+    )
