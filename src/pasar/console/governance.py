@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow.compute as pc
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -91,15 +92,18 @@ def overview(
     for action in in_force:
         by_type[action.action] = by_type.get(action.action, 0) + 1
     ranked = sorted(by_type.items(), key=lambda item: -item[1])
-    charts = [
-        line_chart(
+    # drawn when the page is (a download of its table draws nothing)
+    charts: list[Callable[[], Markup]] = [
+        lambda: line_chart(
             {view.t("Violations"): [(d, daily.get(d, 0)) for d in days]},
             view.t("Violations per day"),
         )
     ]
     if ranked:
         charts.append(
-            bar_chart([k for k, _ in ranked], [v for _, v in ranked], view.t("Actions by type"))
+            lambda: bar_chart(
+                [k for k, _ in ranked], [v for _, v in ranked], view.t("Actions by type")
+            )
         )
     top = sorted(((s, p) for s, p in points.items() if p > 0), key=lambda x: -x[1])[:20]
     table = Table(
@@ -309,7 +313,7 @@ def seller_page(
         next_step=f"{scheme.threshold(step, view.lang)}: {step.describe(view.lang)}"
         if step
         else None,
-        chart=line_chart({view.t("Points"): timeline}, view.t("Points over time"))
+        chart=(lambda: line_chart({view.t("Points"): timeline}, view.t("Points over time")))
         if timeline
         else None,
         metrics=_seller_metrics(request, seller_id, day, view.lang),
