@@ -393,9 +393,9 @@ class SpyConnection:
         self.con = duckdb.connect()
         self.statements: list[str] = []
 
-    def sql(self, text: str) -> duckdb.DuckDBPyRelation:
+    def sql(self, text: str, params: dict[str, object] | None = None) -> duckdb.DuckDBPyRelation:
         self.statements.append(text)
-        return self.con.sql(text)
+        return self.con.sql(text, params=params)
 
     def register(self, name: str, table: pa.Table) -> None:
         self.con.register(name, table)
@@ -836,3 +836,24 @@ def test_every_problem_of_every_file_at_once(tmp_path: Path, catalog: Catalog) -
         f"{second}:{line_of(second, 'when:')}: policy c: when must be a condition such as "
         "`orders_7d >= 10`, not a value (orders_7d)",
     ]
+
+
+def test_the_statement_is_built_once_and_each_day_is_a_parameter(
+    policies: list[CompiledPolicy], tmp_path: Path
+) -> None:
+    path = tmp_path / "snapshot.parquet"
+    pq.write_table(seller_snapshot(), path)
+    spy = SpyConnection()
+    days = [AS_OF, AS_OF + dt.timedelta(days=1)]
+    tables = [evaluate(spy, policies, str(path), day, "seller_id") for day in days]
+    findings = [text for text in spy.statements if not text.endswith("LIMIT 1")]
+    assert len(findings) == 2 and findings[0] == findings[1]  # one text, two days
+    assert str(path) not in findings[0] and "$as_of" in findings[0]
+    for day, table in zip(days, tables, strict=True):
+        assert set(table["as_of"].to_pylist()) == {day}
+    first, second = (sorted(fired_rows(t)) for t in tables)
+    assert first == second == sorted(fired(run(policies)))
+
+
+def fired_rows(table: pa.Table) -> list[tuple[str, str]]:
+    return [(r["policy_id"], r["subject"]) for r in table.to_pylist()]

@@ -316,9 +316,9 @@ class SpyConnection:
         self.statements: list[str] = []
         self.registered: list[str] = []
 
-    def sql(self, text: str) -> duckdb.DuckDBPyRelation:
+    def sql(self, text: str, params: dict[str, object] | None = None) -> duckdb.DuckDBPyRelation:
         self.statements.append(text)
-        return self.con.sql(text)
+        return self.con.sql(text, params=params)
 
     def register(self, name: str, table: pa.Table) -> None:
         self.registered.append(name)

@@ -73,19 +73,14 @@ def evaluate(
     entities = {c.entity for c in policies}
     if len(entities) != 1:
         raise ValidationError(f"evaluate one entity at a time, got {', '.join(sorted(entities))}")
-    source = _source(con, snapshot)
+    source, params = _source(con, snapshot)
     # from_batches: an empty_table() would import pandas (0.2 s) on a fresh process
     past = history if history is not None else pa.Table.from_batches([], HISTORY_SCHEMA)
     con.register("__policy_history", past.select(["policy_id", "subject", "as_of"]))
     try:
-        _check_types(con, policies, source)
-        branches = [_branch(c, as_of, key, currency) for c in policies]
-        # in one call and without copies: sqlglot copies both sides of each pairwise union
-        union: exp.Query = (
-            exp.union(*branches, distinct=False, copy=False) if len(branches) > 1 else branches[0]
-        )
-        statement = union.with_("__snapshot", as_=source, materialized=True, copy=False)
-        table = con.sql(statement.sql("duckdb")).to_arrow_table()
+        _check_types(con, policies, source, params)
+        statement = _statement(tuple(policies), key, currency, source)
+        table = con.sql(statement, params={**params, "as_of": as_of}).to_arrow_table()
     finally:
         con.unregister("__policy_history")
         if isinstance(snapshot, pa.Table):
@@ -100,35 +95,68 @@ def evaluate_conditions(
 ) -> pa.Table:
     """Each tree's value (TRUE, FALSE or NULL) for every row of ``snapshot``, one column per
     name: what ``explain`` shows and what tests compare with an independent evaluation."""
-    source = _source(con, snapshot)
+    source, params = _source(con, snapshot)
     try:
         select = exp.select(*(tree.copy().as_(name, quoted=True) for name, tree in trees.items()))
-        return con.sql(select.from_(source.subquery("s")).sql("duckdb")).to_arrow_table()
+        query = select.from_(source.subquery("s")).sql("duckdb")
+        return con.sql(query, params=params or None).to_arrow_table()
     finally:
         if isinstance(snapshot, pa.Table):
             con.unregister("__policy_snapshot")
 
 
-def _source(con: duckdb.DuckDBPyConnection, snapshot: str | pa.Table) -> exp.Select:
+_STATEMENTS: dict[tuple[object, ...], tuple[tuple[CompiledPolicy, ...], str]] = {}
+_STATEMENTS_KEPT = 64
+
+
+def _statement(
+    policies: tuple[CompiledPolicy, ...], key: str, currency: str, source: exp.Select
+) -> str:
+    """The pack's one SQL statement, with the day (``$as_of``) and the snapshot file
+    (``$snapshot``) as parameters: built once for a set of policies, then reused every day
+    (a backtest evaluates the same policies day after day)."""
+    cache_key = (tuple(id(c) for c in policies), key, currency, source.sql("duckdb"))
+    found = _STATEMENTS.get(cache_key)
+    if found is not None and all(a is b for a, b in zip(found[0], policies, strict=True)):
+        return found[1]
+    branches = [_branch(c, key, currency) for c in policies]
+    # in one call and without copies: sqlglot copies both sides of each pairwise union
+    union: exp.Query = (
+        exp.union(*branches, distinct=False, copy=False) if len(branches) > 1 else branches[0]
+    )
+    text = union.with_("__snapshot", as_=source, materialized=True, copy=False).sql("duckdb")
+    if len(_STATEMENTS) >= _STATEMENTS_KEPT:
+        _STATEMENTS.pop(next(iter(_STATEMENTS)))
+    _STATEMENTS[cache_key] = (policies, text)  # the policies kept alive: their ids stay theirs
+    return text
+
+
+def _source(
+    con: duckdb.DuckDBPyConnection, snapshot: str | pa.Table
+) -> tuple[exp.Select, dict[str, object]]:
+    """What a statement reads the snapshot from, and the parameters that say which."""
     if isinstance(snapshot, pa.Table):
         con.register("__policy_snapshot", snapshot)
-        return exp.select("*").from_("__policy_snapshot")
-    reader = exp.Anonymous(this="read_parquet", expressions=[exp.Literal.string(snapshot)])
-    return exp.select("*").from_(exp.Table(this=reader))
+        return exp.select("*").from_("__policy_snapshot"), {}
+    reader = exp.Anonymous(this="read_parquet", expressions=[exp.Placeholder(this="snapshot")])
+    return exp.select("*").from_(exp.Table(this=reader)), {"snapshot": snapshot}
 
 
 def _check_types(
-    con: duckdb.DuckDBPyConnection, policies: Sequence[CompiledPolicy], source: exp.Select
+    con: duckdb.DuckDBPyConnection,
+    policies: Sequence[CompiledPolicy],
+    source: exp.Select,
+    params: dict[str, object],
 ) -> None:
     """Every ``when`` is a boolean and every amount a number over this snapshot's columns;
     otherwise a message naming the policy (nothing is evaluated). One probe for the pack; the
     policies one by one only to name the one that fails."""
     try:
-        _probe(con, policies, source)
+        _probe(con, policies, source, params)
     except duckdb.Error:
         for compiled in policies:
             try:
-                _probe(con, [compiled], source)
+                _probe(con, [compiled], source, params)
             except duckdb.Error as exc:
                 first = str(exc).splitlines()[0]
                 raise ValidationError(
@@ -140,7 +168,10 @@ def _check_types(
 
 
 def _probe(
-    con: duckdb.DuckDBPyConnection, policies: Sequence[CompiledPolicy], source: exp.Select
+    con: duckdb.DuckDBPyConnection,
+    policies: Sequence[CompiledPolicy],
+    source: exp.Select,
+    params: dict[str, object],
 ) -> None:
     columns = []
     for i, compiled in enumerate(policies):
@@ -149,7 +180,7 @@ def _probe(
             columns.append(compiled.amount.copy().as_(f"a{i}"))
     # one row, run: a literal that cannot be converted (orders_7d > 'abc') fails here
     probe = exp.select(*columns).from_(source.subquery("s")).limit(1)
-    relation = con.sql(probe.sql("duckdb"))
+    relation = con.sql(probe.sql("duckdb"), params=params or None)
     types = dict(zip(relation.columns, [str(t) for t in relation.types], strict=True))
     relation.fetchall()
     for i, compiled in enumerate(policies):
@@ -169,7 +200,7 @@ def _numeric(type_name: str) -> bool:
     return type_name.startswith(("DECIMAL", "DOUBLE", "FLOAT", "BIGINT", "INTEGER", "HUGEINT"))
 
 
-def _branch(compiled: CompiledPolicy, as_of: dt.date, key: str, currency: str) -> exp.Select:
+def _branch(compiled: CompiledPolicy, key: str, currency: str) -> exp.Select:
     pack, policy, outcome = compiled.pack, compiled.policy, compiled.policy.outcome
 
     def text(value: str | None) -> exp.Expr:
@@ -199,7 +230,7 @@ def _branch(compiled: CompiledPolicy, as_of: dt.date, key: str, currency: str) -
         if compiled.amount is not None
         else number(None, "DOUBLE")
     )
-    day = exp.cast(exp.Literal.string(as_of.isoformat()), exp.DataType.build("DATE"))
+    day = exp.cast(exp.Placeholder(this="as_of"), exp.DataType.build("DATE"))
     subject = exp.cast(exp.column(key, quoted=True), exp.DataType.build("VARCHAR"))
     condition: exp.Expr = exp.Paren(this=compiled.when.copy())
     if policy.cooldown_days:
