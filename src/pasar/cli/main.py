@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from pasar import __version__
-from pasar.cli import db, governance, metrics, policy, serve, users, warehouse
+from pasar.cli import creators, db, governance, metrics, policy, serve, users, warehouse
 from pasar.cli.demo import demo
 from pasar.cli.ingest import ingest_command
 from pasar.cli.output import errors
@@ -28,6 +28,7 @@ app.add_typer(metrics.app, name="metrics")
 app.add_typer(policy.app, name="policy")
 app.add_typer(governance.app, name="governance")
 app.add_typer(users.app, name="users")
+app.add_typer(creators.app, name="creators")
 app.command()(serve.serve)
 app.command(name="run")(governance.run_command)
 app.command(name="ingest")(ingest_command)
