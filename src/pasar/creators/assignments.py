@@ -25,7 +25,9 @@ def assign(
 ) -> list[CreatorAssignment]:
     """Assign ``creators`` to ``agent`` from ``on`` (creators already assigned are kept once)."""
     if agent.role != "agent":
-        raise ValidationError(f"{agent.username} has the role {agent.role}, not agent", field="agent")
+        raise ValidationError(
+            f"{agent.username} has the role {agent.role}, not agent", field="agent"
+        )
     held = assigned_to(session, agent.id, on)
     made = []
     for creator in dict.fromkeys(c.strip() for c in creators if c.strip()):
