@@ -269,17 +269,7 @@ def _violation(entry: PointsEntry) -> Violation:
 
 
 def _action(action: EnforcementAction) -> Action:
-    return Action(
-        id=action.id,
-        seller_id=action.seller_id,
-        action=action.action,
-        source=action.source,
-        starts_on=action.starts_on,
-        ends_on=action.ends_on,
-        status=action.status,
-        explanation_en=action.explanation_en,
-        explanation_id=action.explanation_id,
-    )
+    return Action.model_validate(action, from_attributes=True)
 
 
 def appeal_out(appeal: Appeal) -> AppealOut:

@@ -30,7 +30,7 @@ def creators_page(
     settings = request.app.state.settings
     visible = view.caller.creators
     everyone = find_creators(settings, visible)
-    rows = find_creators(settings, visible, q, category)
+    rows = find_creators(settings, visible, q, category) if q or category else everyone
     table = Table(
         "creators",
         "Creators",

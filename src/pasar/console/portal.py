@@ -31,10 +31,14 @@ router = APIRouter(include_in_schema=False)
 FORM_FIELD_BYTES = 64 * 1024
 
 
-def _violation(view: Page, unit: Session, violation_id: int) -> PointsEntry | None:
+def _violation(view: Page, unit: Session, violation_id: int) -> PointsEntry | Response:
+    """The violation the user may appeal, or the page refusing it (403 without the scope, 404
+    for one it may not see)."""
+    if not view.can("governance:appeal"):
+        return view.error(403, "Not allowed", "Only the shop itself appeals its violations.")
     entry = unit.get(PointsEntry, violation_id)
     if entry is None or entry.kind != "issue" or not view.caller.may_see_seller(entry.seller_id):
-        return None
+        return view.error(404, "Not found", f"There is no violation {violation_id} to appeal.")
     return entry
 
 
@@ -48,10 +52,8 @@ def appeal_form(
 ) -> Response:
     """The appeal form: pick a reason, then give each piece of evidence it needs."""
     entry = _violation(view, unit, violation_id)
-    if not view.can("governance:appeal"):
-        return view.error(403, "Not allowed", "Only the shop itself appeals its violations.")
-    if entry is None:
-        return view.error(404, "Not found", f"There is no violation {violation_id} to appeal.")
+    if isinstance(entry, Response):
+        return entry
     return _render_form(view, scheme_for(request, dt.date.today()), entry, reason)
 
 
@@ -143,10 +145,8 @@ def _submit_appeal(
     violation_id: int, request: Request, form: FormData, view: Page, unit: Session
 ) -> Response:
     entry = _violation(view, unit, violation_id)
-    if not view.can("governance:appeal"):
-        return view.error(403, "Not allowed", "Only the shop itself appeals its violations.")
-    if entry is None:
-        return view.error(404, "Not found", f"There is no violation {violation_id} to appeal.")
+    if isinstance(entry, Response):
+        return entry
     settings = request.app.state.settings
     day = dt.date.today()
     scheme = scheme_for(request, day)
@@ -248,14 +248,17 @@ def evidence_file(
     )
 
 
-def _action(view: Page, unit: Session, action_id: int) -> EnforcementAction | None:
+def _action(view: Page, unit: Session, action_id: int) -> EnforcementAction | Response:
+    """The action the user may submit a plan for, or the page refusing it."""
+    if not view.can("governance:appeal"):
+        return view.error(403, "Not allowed", "Only the shop itself submits its plan of action.")
     action = unit.get(EnforcementAction, action_id)
     if (
         action is None
         or action.source == "warning"
         or not view.caller.may_see_seller(action.seller_id)
     ):
-        return None
+        return view.error(404, "Not found", f"There is no action {action_id}.")
     return action
 
 
@@ -270,10 +273,8 @@ def plan_form(
 ) -> Response:
     """The plan-of-action form: root causes, corrective actions, prevention, evidence."""
     action = _action(view, unit, action_id)
-    if not view.can("governance:appeal"):
-        return view.error(403, "Not allowed", "Only the shop itself submits its plan of action.")
-    if action is None:
-        return view.error(404, "Not found", f"There is no action {action_id}.")
+    if isinstance(action, Response):
+        return action
     return view.render("plan_form.html", view.t("Submit a plan of action"), action=action, given={})
 
 
@@ -298,10 +299,8 @@ def _submit_plan(
     action_id: int, request: Request, form: FormData, view: Page, unit: Session
 ) -> Response:
     action = _action(view, unit, action_id)
-    if not view.can("governance:appeal"):
-        return view.error(403, "Not allowed", "Only the shop itself submits its plan of action.")
-    if action is None:
-        return view.error(404, "Not found", f"There is no action {action_id}.")
+    if isinstance(action, Response):
+        return action
     given = {name: _text(form, name) for name in PLAN_FIELDS}
     lines = {
         name: [line.strip() for line in text.splitlines() if line.strip()]

@@ -7,8 +7,9 @@ kept, cleaned, only to be shown.
 
 Example::
 
-    kept = store(settings.evidence_dir, "proof.pdf", data, settings.evidence_max_bytes)
-    kept.as_evidence("courier handover proof or tracking")
+    kept = prepare("proof.pdf", data, settings.evidence_max_bytes)   # checked, named
+    kept.as_evidence("courier handover proof or tracking")          # the appeal's entry
+    keep(settings.evidence_dir, kept, data)                         # once the appeal is valid
     # {"item": "...", "given": "proof.pdf", "file": "proof.pdf", "stored": "9f86….pdf", ...}
 """
 
@@ -116,15 +117,8 @@ def keep(root: Path, file: StoredFile, data: bytes) -> Path:
     return target
 
 
-def store(root: Path, name: str, data: bytes, max_bytes: int) -> StoredFile:
-    """Check an upload and keep it under ``root``."""
-    file = prepare(name, data, max_bytes)
-    keep(root, file, data)
-    return file
-
-
 def open_stored(root: Path, stored: str) -> Path:
-    """The path of a stored file named in an appeal (only names :func:`store` makes)."""
+    """The path of a stored file named in an appeal (only names :func:`prepare` makes)."""
     path = root / stored
     if not _STORED.match(stored) or not path.is_file():
         raise NotFoundError("no such evidence file")
