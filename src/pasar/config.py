@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     evidence_max_bytes: int = Field(
         default=5 * 1024 * 1024, gt=0, description="Largest evidence file a seller may upload."
     )
+    api_threads: int = Field(
+        default=8,
+        ge=1,
+        le=200,
+        description="Threads per server worker running blocking work (database queries); also "
+        "the size of its connection pool.",
+    )
     governance_path: str = Field(
         default="",
         description="Extra governance scheme directories, separated by ':' (after the shipped).",

@@ -8,16 +8,17 @@ it (``ROUTE_SCOPES``) so that tests can check every route against every role.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
+from anyio import to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from pasar.auth.models import User
 from pasar.auth.service import AuthenticationError, verify_token
 from pasar.creators.assignments import assigned_to
-from pasar.kit.db import Database
+from pasar.kit.db import Database, commit
 from pasar.kit.errors import PasarError
 
 
@@ -47,15 +48,37 @@ class Principal:
         return self.creators is None or creator_id in self.creators
 
 
-async def database(request: Request) -> Database:
+async def session(request: Request) -> AsyncIterator[Session]:
+    """One unit of work per request: committed when the route returns, rolled back on error.
+
+    At most ``api_threads`` units are open at once in a server worker (the others wait here,
+    holding neither a thread nor a connection): each open unit holds one pooled connection and
+    needs a thread for each blocking step, so with as many threads as connections no step ever
+    waits for a connection while holding the thread another unit needs to finish.
+    """
     db: Database = request.app.state.db
-    return db
+    async with request.app.state.admission:
+        unit = db.session_factory()
+        try:
+            yield unit
+            await to_thread.run_sync(_commit_and_close, unit)
+        except BaseException:
+            await to_thread.run_sync(_roll_back_and_close, unit)
+            raise
 
 
-def session(db: Database = Depends(database)) -> Iterator[Session]:
-    """One unit of work per request: committed when the route returns, rolled back on error."""
-    with db.unit_of_work() as unit:
-        yield unit
+def _commit_and_close(unit: Session) -> None:
+    try:
+        commit(unit)
+    finally:
+        unit.close()
+
+
+def _roll_back_and_close(unit: Session) -> None:
+    try:
+        unit.rollback()
+    finally:
+        unit.close()
 
 
 def principal(request: Request, unit: Session = Depends(session, scope="function")) -> Principal:

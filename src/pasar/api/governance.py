@@ -18,10 +18,9 @@ from pasar.api.access import Principal, needs, session
 from pasar.api.pages import MAX_ID, NO_NUL, Page, PageRequest, errors, page_request, paginate
 from pasar.governance import appeals as appeal_service
 from pasar.governance import review
-from pasar.governance.ledger import balance
+from pasar.governance.ledger import balance_on_run_day
 from pasar.governance.linked import warehouse_owners
 from pasar.governance.models import Appeal, EnforcementAction, PointsEntry
-from pasar.governance.pipeline import latest_run_day
 from pasar.governance.scheme import Scheme, current_schemes, scheme_on
 from pasar.kit.errors import NotFoundError, ValidationError
 from pasar.warehouse.store import Warehouse
@@ -133,20 +132,14 @@ def seller_standing(
     # rest of the route, so concurrent requests with one token queue behind each other (50
     # clients stalled the server: docs/performance.md); the commit still writes it.
     unit.autoflush = False
-    day = as_of or latest_run_day(unit) or dt.date.today()
-    scheme = scheme_for(request, day)
-    points = balance(unit, seller_id, day)
-    step = scheme.next_step(points)
+    day, points, has_entries = balance_on_run_day(unit, seller_id, as_of, dt.date.today())
     actions = unit.scalars(
         select(EnforcementAction).where(EnforcementAction.seller_id == seller_id)
     ).all()
-    known = (
-        points
-        or actions
-        or unit.scalar(select(PointsEntry.id).where(PointsEntry.seller_id == seller_id))
-    )
-    if not known:
+    if not (has_entries or actions):
         raise NotFoundError(f"no seller {seller_id!r}")
+    scheme = scheme_for(request, day)
+    step = scheme.next_step(points)
     return Standing(
         seller_id=seller_id,
         as_of=day,

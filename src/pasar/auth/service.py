@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from pasar.audit.service import audit, snapshot
 from pasar.auth.models import ApiToken, User
@@ -192,6 +192,17 @@ def issue_token(
     return token, plain
 
 
+# what checking a token reads of it (its hash, name and dates of creation are not needed)
+TOKEN_CHECKED = (
+    ApiToken.id,
+    ApiToken.user_id,
+    ApiToken.scopes,
+    ApiToken.expires_at,
+    ApiToken.revoked_at,
+    ApiToken.last_used_at,
+)
+
+
 def verify_token(session: Session, plain: str) -> tuple[User, list[str]]:
     """The user and scopes of a presented token; :class:`AuthenticationError` when unknown,
     revoked, expired or its user is disabled."""
@@ -200,6 +211,7 @@ def verify_token(session: Session, plain: str) -> tuple[User, list[str]]:
         select(ApiToken, User)
         .join(User, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == _digest(plain))
+        .options(load_only(*TOKEN_CHECKED))
     ).first()
     moment = now()
     if found is None:

@@ -11,7 +11,6 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -138,13 +137,13 @@ def error_page(request: Request, status: int, message: str) -> Response:
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
 
 
-def page(request: Request, unit: Session = Depends(session, scope="function")) -> Iterator[Page]:
+def page(request: Request, unit: Session = Depends(session, scope="function")) -> Page:
     """The dependency of every console page: the signed-in user's :class:`Page`."""
     try:
         user, found = current_user(unit, request.cookies.get(COOKIE))
     except AuthenticationError as exc:
         raise SignInRequiredError from exc
-    yield Page(request, user, found.csrf_token, principal_of(unit, user, sorted(ROLES[user.role])))
+    return Page(request, user, found.csrf_token, principal_of(unit, user, sorted(ROLES[user.role])))
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:

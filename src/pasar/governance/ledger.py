@@ -18,10 +18,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
-from pasar.governance.models import PointsEntry
+from pasar.governance.models import GovernanceRun, PointsEntry
 
 Move = tuple[dt.date, int]  # (effective on, points)
 
@@ -62,6 +62,32 @@ def balance(session: Session, seller_id: str, day: dt.date) -> int:
         )
     ).scalar_one()
     return int(total)
+
+
+def balance_on_run_day(
+    session: Session, seller_id: str, as_of: dt.date | None, today: dt.date
+) -> tuple[dt.date, int, bool]:
+    """In one statement: the day a standing is read on (``as_of``, else the last day the
+    pipeline ran, else ``today``), the seller's balance on it, and whether the seller has any
+    entry at all.
+
+    Example::
+
+        day, points, known = balance_on_run_day(session, "S1", None, dt.date.today())
+    """
+    run_day = select(func.max(GovernanceRun.day)).scalar_subquery()
+    day = func.coalesce(
+        bindparam("as_of", as_of, type_=Date), run_day, bindparam("today", today, type_=Date)
+    )
+    row = session.execute(
+        select(
+            day,
+            func.coalesce(func.sum(case((PointsEntry.effective_on <= day, PointsEntry.points))), 0),
+            func.count(PointsEntry.id),
+        ).where(PointsEntry.seller_id == seller_id)
+    ).one()
+    read_on = row[0] if isinstance(row[0], dt.date) else dt.date.fromisoformat(str(row[0]))
+    return read_on, int(row[1]), row[2] > 0
 
 
 def balances(

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import time
 from pathlib import Path
 from typing import Literal
 
@@ -177,17 +178,28 @@ def shipped_scheme_dir() -> Path:
     return Path(str(resources.files("pasar.catalog").joinpath("governance")))
 
 
+LOOK_EVERY = 1.0  # seconds between two looks at the scheme files of a running server
+_looked: dict[str, tuple[float, tuple[tuple[str, int, int], ...]]] = {}
+
+
 def current_schemes(extra: str = "") -> list[Scheme]:
     """:func:`load_schemes`, parsed again only when a scheme file was added, removed or
-    changed (a server calls it on every request; the files are only looked at)."""
-    signature = tuple(
+    changed (a server calls it on every request; the files are looked at once a second)."""
+    moment = time.monotonic()
+    looked = _looked.get(extra)
+    if looked is None or moment - looked[0] >= LOOK_EVERY:
+        looked = _looked[extra] = (moment, _signature(extra))
+    return list(_parsed(extra, looked[1]))
+
+
+def _signature(extra: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple(
         (str(path), path.stat().st_mtime_ns, path.stat().st_size)
         for directory in [shipped_scheme_dir(), *path_list(extra)]
         if directory.is_dir()
         for path in sorted(directory.rglob("*"))
         if path.suffix in (".yml", ".yaml")
     )
-    return list(_parsed(extra, signature))
 
 
 @functools.lru_cache(maxsize=8)

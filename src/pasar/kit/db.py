@@ -74,10 +74,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def commit(session: Session) -> None:
+    """Commit ``session``; a stale optimistic-version update becomes a
+    :class:`~pasar.kit.errors.ConflictError` (after rolling back)."""
+    try:
+        session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise ConflictError(
+            "this record was changed by someone else since you loaded it; reload and retry"
+        ) from exc
+
+
 class Database:
     """An engine plus a session factory for one database URL."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int | None = None) -> None:
         parsed = make_url(url)
         self.url = url
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
@@ -88,6 +100,8 @@ class Database:
             kwargs["connect_args"] = {"check_same_thread": False}
         else:
             kwargs["pool_pre_ping"] = True
+            if pool_size is not None:
+                kwargs.update(pool_size=pool_size, max_overflow=0)
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -103,12 +117,7 @@ class Database:
         session = self.session_factory()
         try:
             yield session
-            session.commit()
-        except StaleDataError as exc:
-            session.rollback()
-            raise ConflictError(
-                "this record was changed by someone else since you loaded it; reload and retry"
-            ) from exc
+            commit(session)
         except BaseException:
             session.rollback()
             raise
