@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from pasar import migrations
 from pasar.config import get_settings
 from pasar.kit.db import Database
+from tests.marketplace import Marketplace, build_marketplace
 
 POSTGRES_URL = os.environ.get(
     "PASAR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -89,3 +90,11 @@ def pasar_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     get_settings.cache_clear()
     yield home
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def marketplace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Marketplace]:
+    """The generated ``small`` marketplace, ingested once per test worker."""
+    built = build_marketplace(tmp_path_factory.mktemp("marketplace"))
+    yield built
+    built.con.close()

@@ -67,6 +67,7 @@ USERS: dict[str, tuple[str, dict[str, str]]] = {
     "rina": ("governance_reviewer", {}),
     "shop1": ("seller", {"seller_id": "s1"}),
     "cr1": ("creator", {"creator_id": "c1"}),
+    "agnes": ("agent", {}),
 }
 
 

@@ -3,17 +3,21 @@ only itself) and a creator's profile with its metrics."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from pasar.console.charts import bar_chart
 from pasar.console.governance import UNIT_KINDS, MetricTable
 from pasar.console.shell import Page, page
 from pasar.console.tables import Column, Table
+from pasar.creators.analytics import DIMENSIONS, creator_performance, last_order_day, pivot, totals
 from pasar.creators.profiles import creator_profile, find_creators
 from pasar.kit.errors import NotFoundError
 from pasar.metrics.query import catalog_for
+from pasar.warehouse.store import MANIFEST, Warehouse
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,6 +57,98 @@ def creators_page(
         creators=table,
         categories=categories,
         filters={"q": q, "category": category},
+    )
+
+
+PIVOT_COLUMNS = [
+    Column("creators", "Creators", "int"),
+    Column("selling", "Selling", "int"),
+    Column("orders", "Orders", "int"),
+    Column("gmv", "GMV", "money"),
+    Column("gmv_live", "LIVE GMV", "money"),
+    Column("gmv_video", "Video GMV", "money"),
+    Column("gmv_showcase", "Showcase GMV", "money"),
+    Column("net_gmv", "Net GMV", "money"),
+    Column("commission", "Commission", "money"),
+    Column("commission_ratio", "Commission ÷ net GMV", "percent"),
+    Column("content", "Content posted", "int"),
+    Column("views", "Views", "int"),
+    Column("gpm", "GPM", "money"),
+    Column("conversion", "Conversion", "percent"),
+]
+GROUP_LABELS = {
+    "creator": "Creator",
+    "primary_category": "Category",
+    "province": "Province",
+    "level": "Creator level",
+    "follower_tier": "Follower tier",
+}
+
+
+@router.get("/creators/analytics")
+def analytics_page(
+    request: Request,
+    start: str = "",
+    end: str = "",
+    by: str = "level",
+    view: Page = Depends(page, scope="function"),
+) -> Response:
+    """Creator analytics for a period, grouped by a dimension (pivot), with downloads."""
+    if not view.can("creators:read"):
+        return view.error(403, "Not allowed", "Your role cannot see creators.")
+    if by not in DIMENSIONS:
+        return view.error(422, "Unknown grouping", f"Group by one of {', '.join(DIMENSIONS)}.")
+    warehouse = Warehouse(request.app.state.settings.warehouse_dir)
+    if not (warehouse.root / MANIFEST).exists():
+        return view.render(
+            "creators_analytics.html",
+            "Creator analytics",
+            result=None,
+            form={"start": start, "end": end, "by": by},
+            groups=GROUP_LABELS,
+            problem="The warehouse is empty: ingest or generate data first.",
+        )
+    con = warehouse.connect()
+    try:
+        last = last_order_day(con) or dt.date.today()
+        try:
+            first_day = dt.date.fromisoformat(start) if start else last - dt.timedelta(days=29)
+            last_day = dt.date.fromisoformat(end) if end else last
+            rows = creator_performance(con, first_day, last_day, view.caller.creators)
+        except ValueError as exc:
+            return view.error(422, "Invalid period", str(exc))
+    finally:
+        con.close()
+    groups = pivot(rows, by)
+    first_column = (
+        [Column("creator", "Creator", href="/creators/{creator}"), Column("handle", "Handle")]
+        if by == "creator"
+        else [Column(by, GROUP_LABELS[by])]
+    )
+    table = Table(
+        "creator_analytics",
+        f"Creators by {view.t(GROUP_LABELS[by]).lower()}",
+        [*first_column, *PIVOT_COLUMNS],
+        groups,
+        empty="No creator to show for this period.",
+        note=f"{first_day} – {last_day}",
+    )
+    total = totals(groups)
+    top = groups[:15]
+    chart = (
+        bar_chart([str(g[by]) for g in top], [float(g["gmv"]) for g in top], view.t("GMV"))
+        if top
+        else None
+    )
+    return view.render(
+        "creators_analytics.html",
+        "Creator analytics",
+        result=table,
+        total=total,
+        chart=chart,
+        form={"start": first_day.isoformat(), "end": last_day.isoformat(), "by": by},
+        groups=GROUP_LABELS,
+        problem=None,
     )
 
 
