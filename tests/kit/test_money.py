@@ -34,6 +34,9 @@ def test_format_money(amount: Decimal, currency: str, locale: str, expected: str
         (Decimal("41000"), "id", "Rp41 rb"),
         (Decimal("3200000"), "id", "Rp3,2 jt"),
         (Decimal("999"), "en", "IDR 999"),
+        (Decimal("50000000"), "id", "Rp50 jt"),  # a round figure, not Rp5E+1 jt
+        (Decimal("20000000000"), "en", "IDR 20B"),
+        (Decimal("100000"), "en", "IDR 100K"),
     ],
 )
 def test_format_compact(amount: Decimal, locale: str, expected: str) -> None:
@@ -45,3 +48,11 @@ def test_indonesian_grouping_round_trips(rupiah: int) -> None:
     text = format_money(rupiah, "IDR", "id")
     assert text.startswith("Rp")
     assert int(text[2:].replace(".", "")) == rupiah
+
+
+@given(st.integers(min_value=1000, max_value=10**15))
+def test_compact_figures_are_plain_decimals(rupiah: int) -> None:
+    text = format_compact(rupiah, "IDR", "en")
+    number = text.removeprefix("IDR ").rstrip("KMBT")
+    assert "E" not in number
+    assert float(number) > 0

@@ -7,6 +7,8 @@ Example:
     'IDR 1,234,568'
     >>> format_compact(Decimal("2500000000"), "IDR", "id")
     'Rp2,5 M'
+    >>> format_compact(50_000_000), format_compact(20_000_000_000, "IDR", "id")
+    ('IDR 50M', 'Rp20 M')
 """
 
 from __future__ import annotations
@@ -54,9 +56,10 @@ def format_compact(amount: Decimal | int | float, currency: str = "IDR", locale:
     value = Decimal(str(amount))
     for size, label in _COMPACT["id" if locale == "id" else "en"]:
         if abs(value) >= size:
-            short = (value / size).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
+            rounded = (value / size).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            short = f"{rounded.normalize():f}"  # 50.0 reads 50, never 5E+1
             if locale == "id":
                 symbol = _SYMBOLS.get(currency, currency + " ")
-                return f"{symbol}{str(short).replace('.', ',')} {label}"
+                return f"{symbol}{short.replace('.', ',')} {label}"
             return f"{currency} {short}{label}"
     return format_money(value, currency, locale)
