@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from anyio import to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from pasar.auth.models import User
 from pasar.auth.service import AuthenticationError, verify_token
 from pasar.creators.assignments import assigned_to
-from pasar.kit.db import Database, commit
+from pasar.kit.db import Database, stale_conflict
 from pasar.kit.errors import PasarError
 
 
@@ -62,6 +63,9 @@ async def session(request: Request) -> AsyncIterator[Session]:
         try:
             yield unit
             await to_thread.run_sync(_commit_and_close, unit)
+        except StaleDataError as exc:  # in the route's flushes or in the commit
+            await to_thread.run_sync(_roll_back_and_close, unit)
+            raise stale_conflict() from exc
         except BaseException:
             await to_thread.run_sync(_roll_back_and_close, unit)
             raise
@@ -69,7 +73,7 @@ async def session(request: Request) -> AsyncIterator[Session]:
 
 def _commit_and_close(unit: Session) -> None:
     try:
-        commit(unit)
+        unit.commit()
     finally:
         unit.close()
 

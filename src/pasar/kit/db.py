@@ -74,16 +74,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def commit(session: Session) -> None:
-    """Commit ``session``; a stale optimistic-version update becomes a
-    :class:`~pasar.kit.errors.ConflictError` (after rolling back)."""
-    try:
-        session.commit()
-    except StaleDataError as exc:
-        session.rollback()
-        raise ConflictError(
-            "this record was changed by someone else since you loaded it; reload and retry"
-        ) from exc
+def stale_conflict() -> ConflictError:
+    """What a stale optimistic-version update (:class:`StaleDataError`) means to a user."""
+    return ConflictError(
+        "this record was changed by someone else since you loaded it; reload and retry"
+    )
 
 
 class Database:
@@ -117,7 +112,10 @@ class Database:
         session = self.session_factory()
         try:
             yield session
-            commit(session)
+            session.commit()
+        except StaleDataError as exc:
+            session.rollback()
+            raise stale_conflict() from exc
         except BaseException:
             session.rollback()
             raise
