@@ -13,7 +13,7 @@ import io
 import math
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from markupsafe import Markup
@@ -71,6 +71,33 @@ def line_chart(
             axis.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0%}")
         if len(series) > 1:
             axis.legend(fontsize="small", frameon=False)
+        figure.autofmt_xdate()
+        return _svg(figure)
+
+
+def band_chart(
+    xs: Sequence[Any],
+    expected: Sequence[float],
+    band: tuple[Sequence[float], Sequence[float]],
+    title: str,
+    labels: tuple[str, str] = ("Expected", "80%"),
+    target: float | None = None,
+    y_format: Callable[[float], str] | None = None,
+) -> Markup:
+    """An expected path with a shaded range around it (``band``: low and high values at each x)
+    and, when given, a target as a dashed line."""
+    with _LOCK:
+        figure, axis = _figure(title, 2.8)
+        axis.fill_between(list(xs), list(band[0]), list(band[1]), color=PALETTE[0], alpha=0.18,
+                          linewidth=0, label=labels[1])  # fmt: skip
+        axis.plot(list(xs), list(expected), color=PALETTE[0], linewidth=1.8, label=labels[0])
+        if target:
+            axis.axhline(target, color=PALETTE[1], linestyle="--", linewidth=1.2, label="Target")
+        _date_ticks(axis, xs)
+        axis.set_ylim(bottom=0)
+        if y_format is not None:
+            axis.yaxis.set_major_formatter(lambda v, _pos: y_format(v))
+        axis.legend(fontsize="small", frameon=False, loc="upper left")
         figure.autofmt_xdate()
         return _svg(figure)
 
