@@ -11,7 +11,7 @@ export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 
-.PHONY: help install browser demo test test-slow bench lint format clean
+.PHONY: help install browser gbstats demo test test-slow bench lint format clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,8 +38,15 @@ browser: $(CHROMIUM) ## Debian's chromium for the browser tests
 demo: install ## generate a marketplace, run the main job, print a summary
 	$(BIN)/pasar demo
 
-test: install browser ## run the test suite (PostgreSQL tests run when it is reachable; always under CI=true)
+test: install browser gbstats ## run the test suite (PostgreSQL tests run when it is reachable; always under CI=true)
 	$(BIN)/pytest -m "not slow" -n 2 --dist loadgroup
+
+# GrowthBook's gbstats pins numpy<2 and pandas<2, which the lock cannot hold; its statistics run
+# fine on the locked versions, so it is installed without its pins, for the incentive
+# measurement cross-check only (tests/incentives/test_gbstats.py). A sync removes it again.
+gbstats: install
+	@$(BIN)/python -c "import gbstats" 2>/dev/null || \
+		$(UV) pip install --quiet --python $(BIN)/python --no-deps gbstats==0.8.0
 
 test-slow: install ## heavy tests (large data, Spark) — a separate CI step
 	$(UV) sync --frozen --extra spark

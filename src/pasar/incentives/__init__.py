@@ -1,0 +1,2 @@
+"""LIVE-streaming merchant incentives: segments, programs, cost simulation, payouts, budget
+optimisation and uplift measurement (DESIGN 2.8)."""
