@@ -32,6 +32,9 @@ BENCHMARKS: list[str] = [
     "bench_governance",
     "bench_policy",
     "bench_api",
+    "bench_planning",
+    "bench_matching",
+    "bench_incentives",
 ]
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 

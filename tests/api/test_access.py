@@ -21,15 +21,18 @@ from sqlalchemy import select
 
 from pasar.api.access import ROUTE_SCOPES
 from pasar.api.app import PREFIX, api_routes, create_app
+from pasar.auth.models import User
 from pasar.auth.roles import ROLES
 from pasar.auth.service import create_user, issue_token
 from pasar.config import Settings
+from pasar.creators.assignments import assign
 from pasar.governance import appeals
 from pasar.governance.models import EnforcementAction, PlanOfAction, PointsEntry
 from pasar.governance.pipeline import DayReport, apply_day
 from pasar.governance.scheme import load_schemes, scheme_on
 from pasar.kit.db import Database
 from pasar.policy.evaluate import FINDINGS_SCHEMA
+from tests.creators.collab_fixtures import collab_rows
 
 DAY = dt.date.today() - dt.timedelta(days=3)
 PASSWORD = "a long enough passphrase"
@@ -51,6 +54,79 @@ BODIES: dict[str, dict[str, object]] = {
     "decide_appeal": {"decision": "reject", "reason": "not enough evidence"},
     "decide_action": {"decision": "reject", "reason": "not warranted"},
     "decide_plan": {"decision": "reject", "reason": "not enough", "version": 1},
+    # creator collaboration (pitches, samples, vouchers, issues)
+    "add_pitch": {"seller_id": "S1", "creator_id": "C1"},
+    "bulk_pitches": {"action": "advance", "pitches": [{"id": 1}]},
+    "advance_pitch": {},
+    "update_pitch": {"notes": "prefers WhatsApp"},
+    "set_outreach_quota": {"weekly_limit": 50},
+    "request_sample": {"seller_id": "S1", "product_id": "P-new"},
+    "decide_sample": {"decision": "reject", "reason": "not our audience"},
+    "ship_sample": {},
+    "deliver_sample": {},
+    "post_sample_content": {"url": "https://www.tiktok.com/@c1/video/1"},
+    "extend_sample": {"reason": "travelling"},
+    "withdraw_sample": {},
+    "cancel_sample": {"reason": "out of stock"},
+    "record_goal_orders": {"orders": 1},
+    "create_voucher": {"seller_id": "S1", "name": "v", "face_value": 1000, "budget": 5000},
+    "issue_voucher_codes": {"count": 1, "creator_id": "C1"},
+    "redeem_voucher_code": {"code": "SV-NONE"},
+    "open_creator_issue": {"kind": "other", "title": "t", "description": "d", "creator_id": "C1"},
+    "respond_to_issue": {"body": "on it"},
+    "add_issue_note": {"body": "more"},
+    "resolve_issue": {"note": "done"},
+    "reopen_issue": {"reason": "not done"},
+    "assign_issue": {"priority": "low"},
+    "allocate_budget": {
+        "budget": 1000,
+        "candidates": [
+            {"creator_id": "C1", "category": "beauty", "cost": 400, "predicted_return": 900}
+        ],
+    },
+    # readiness
+    "create_program": {
+        "name": "Pilot",
+        "owner": "dewi",
+        "starts_on": "2026-11-02",
+        "launch_on": "2026-12-14",
+        "centers": ["Makassar"],
+    },
+    "update_program": {"version": 1, "owner": "rudi"},
+    "add_task": {
+        "name": "SOP",
+        "owner": "dewi",
+        "team": "Service design",
+        "start_on": "2026-11-02",
+        "due_on": "2026-11-06",
+    },
+    "preview_task": {"due_on": "2026-11-09"},
+    "update_task": {"version": 1, "due_on": "2026-11-09"},
+    "add_dependency": {"predecessor_id": 1, "successor_id": 2},
+    "add_risk": {"title": "hiring lags", "probability": 3, "impact": 4, "owner": "sari"},
+    "update_risk": {"version": 1, "status": "closed"},
+    "add_gate": {"name": "CSAT", "preset": "csat"},
+    "check_gates": {},
+    "mark_program_ready": {"version": 1, "override_reason": "pilot only"},
+    "create_document": {"title": "SOP", "owner": "dewi", "body": "# SOP", "centers": ["Makassar"]},
+    "publish_document_version": {"version": 1, "body": "# SOP v2"},
+    "acknowledge_document": {"agent_ref": "MKS-001"},
+    "add_agent": {"ref": "MKS-001", "name": "Andi", "center": "Makassar", "role": "lead"},
+    "open_handover": {"center": "Makassar"},
+    "add_handover_item": {"text": "rota agreed"},
+    "tick_handover_item": {"done": True, "version": 1},
+    "sign_off_handover": {"lead_ref": "MKS-001", "version": 1},
+    # incentives
+    "create_incentive_program": {"template": "tiered-attainment", "key": "access-check"},
+    "edit_incentive_program": {"source": "program: access-check", "version": 1},
+    "set_incentive_program_status": {"status": "active", "version": 1},
+    "enrol_merchants": {},
+    "simulate_incentive_program": {"draws": 10},
+    "backtest_incentive_program": {},
+    "optimise_incentive_budget": {"draws": 10},
+    "run_incentive_payout": {},
+    "run_incentive_clawback": {"period": "2026-10"},
+    "measure_incentive_program": {"period": "2026-10"},
 }
 PDF = b"%PDF-1.4 evidence"
 EVIDENCE = {
@@ -137,6 +213,11 @@ def api(database: Database, tmp_path: Any) -> Iterator[Api]:
                 "index": 0,
                 "creator_id": "C1",
             }
+    with database.unit_of_work() as session:  # creator C1's rows with S1's, C2's with S2's
+        for seller, creator in (("S1", "C1"), ("S2", "C2")):
+            ids[seller] |= {**collab_rows(session, creator, seller, "admin"), "creator_id": creator}
+        agent = session.scalars(select(User).where(User.username == "agent")).one()
+        assign(session, agent, ["C1"], DAY, "test")
     settings = Settings(home=tmp_path / "home", database_url=database.url)
     app = create_app(settings)
     with TestClient(app) as client:
@@ -275,3 +356,48 @@ def test_a_seller_appeals_its_own_violation(api: Api) -> None:
     assert [
         a["seller_id"] for a in api.client.get(f"{PREFIX}/appeals", headers=other).json()["items"]
     ] == ["S2"]
+
+
+COLLABORATION = ("pasar.api.pitches", "pasar.api.samples", "pasar.api.creator_issues")
+
+
+def test_creators_and_agents_get_nothing_of_another_creator(api: Api) -> None:
+    """Creator C1 and an agent looking after C1 ask every creator route for creator C2's
+    pitch, sample, issue and voucher (C2's ids in paths, C2 in bodies) and get nothing of C2's;
+    then each lists only C1's rows."""
+    theirs = api.ids["S2"]
+    crossing: dict[str, object] = {
+        "add_pitch": {"seller_id": "S3", "creator_id": "C2"},
+        "request_sample": {"creator_id": "C2", "seller_id": "S2", "product_id": "P9"},
+        "open_creator_issue": {**BODIES["open_creator_issue"], "creator_id": "C2"},
+        "issue_voucher_codes": {"count": 1, "creator_id": "C2"},
+        "redeem_voucher_code": {"code": theirs["code"]},
+        "bulk_pitches": {"action": "advance", "pitches": [{"id": theirs["pitch_id"]}]},
+    }
+    for role in ("creator", "agent"):
+        headers = {"Authorization": f"Bearer {api.tokens[role]}"}
+        for (path, route), scope in _routes(api):
+            if scope not in ROLES[role] or not scope.startswith("creators:"):
+                continue
+            for name, value in theirs.items():
+                path = path.replace("{" + name + "}", str(value))
+            method = sorted(route.methods)[0]
+            body = crossing.get(route.name, BODIES.get(route.name))
+            response = api.client.request(method, path, headers=headers, json=body)
+            where = (role, method, path)
+            assert "C2" not in response.text or response.status_code in (404, 422), where
+            if route.endpoint.__module__ not in COLLABORATION:
+                continue
+            by_id = ("pitch_id", "sample_id", "issue_id", "voucher_id", "creator_id")
+            if any(f"{{{p}}}" in route.path for p in by_id) or route.name in crossing:
+                expected = 422 if route.name == "bulk_pitches" else 404
+                assert response.status_code == expected, (where, response.text)
+        for listing in ("/pitches", "/samples", "/creator-issues", "/vouchers"):
+            page = api.client.get(PREFIX + listing, headers=headers).json()
+            assert page["total"] >= 1, (role, listing)
+            assert "C2" not in str(page) and "C1" in str(page), (role, listing)
+        mine = api.ids["S1"]["voucher_id"]
+        voucher = api.client.get(f"{PREFIX}/vouchers/{mine}", headers=headers).json()
+        assert [c["creator_id"] for c in voucher["codes"]] == ["C1"]
+    staff = {"Authorization": f"Bearer {api.tokens['creator_manager']}"}
+    assert api.client.get(f"{PREFIX}/samples", headers=staff).json()["total"] == 2

@@ -210,9 +210,12 @@ def test_console_in_indonesian(page: Page, console: Console, artifacts: Path) ->
     expect(metrics).to_contain_text("30.0%")  # late dispatch rate, read in English
     console.submit(page, page.get_by_role("button", name="Bahasa Indonesia"), "/sellers/S1")
     expect(page.locator("html")).to_have_attribute("lang", "id")
-    nav = page.locator("header nav")
-    for word in ("Ringkasan", "Penjual", "Banding", "Kebijakan"):
-        expect(nav).to_contain_text(word)
+    sections, pages = page.locator("header nav"), page.locator("nav.pages")
+    for word in ("Tata kelola", "Platform"):
+        expect(sections).to_contain_text(word)
+    for word in ("Ringkasan", "Penjual", "Banding"):  # the pages of the section of /sellers
+        expect(pages).to_contain_text(word)
+    expect(pages.locator("a.here")).to_have_text("Penjual")
     expect(metrics.locator("h2")).to_contain_text("Metrik penjual")
     expect(metrics).to_contain_text("30,0%")  # Indonesian decimal comma
     expect(metrics).to_contain_text("Rp 1.500.000")  # Indonesian grouping

@@ -19,11 +19,26 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from pasar import __version__, console
-from pasar.api import audit, creators, evidence, governance, plans
-from pasar.api.pages import ErrorBody, ErrorDetail
+from pasar.api import (
+    audit,
+    creator_analytics,
+    creator_issues,
+    creators,
+    evidence,
+    governance,
+    incentives,
+    matching,
+    pitches,
+    planning,
+    plans,
+    readiness,
+    samples,
+)
+from pasar.api.pages import ErrorBody, ErrorDetail, errors
 from pasar.config import Settings
 from pasar.console.shell import SignInRequiredError, error_page
 from pasar.kit.db import Database
@@ -31,7 +46,26 @@ from pasar.kit.errors import PasarError
 
 PREFIX = "/api/v1"
 STATIC = Path(console.__file__).parent / "static"
-ROUTERS = [governance.router, evidence.router, plans.router, creators.router, audit.router]
+ROUTERS = [
+    governance.router,
+    evidence.router,
+    plans.router,
+    creators.router,
+    creator_analytics.router,
+    matching.router,
+    pitches.router,
+    samples.router,
+    creator_issues.router,
+    planning.router,
+    readiness.router,
+    incentives.router,
+    audit.router,
+]
+
+
+class Health(BaseModel):
+    status: str
+    version: str
 
 
 def api_routes() -> list[tuple[str, APIRoute]]:
@@ -74,9 +108,17 @@ def create_app(settings: Settings, scheme: str = "tokopedia-id") -> FastAPI:
     app.state.admission = asyncio.Semaphore(settings.api_threads)
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)
+    for _path, route in api_routes():  # a body that is not JSON (or not the form) answers 400
+        if route.body_field is not None:
+            route.responses.setdefault(400, errors(400)[400])
     for page_router in console.ROUTERS:
         app.include_router(page_router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    @app.get("/api/health", tags=["health"], response_model=Health)
+    async def health() -> Health:
+        """Liveness for load balancers: the server answers (no sign-in, no database)."""
+        return Health(status="ok", version=__version__)
 
     @app.exception_handler(SignInRequiredError)
     async def _sign_in(_request: Request, _exc: SignInRequiredError) -> RedirectResponse:

@@ -18,8 +18,10 @@ SCOPES = {
     "governance:appeal": "submit appeals and plans of action for one's own shop",
     "creators:read": "read creator analytics and pipelines",
     "creators:manage": "manage pitches, samples and creator issues",
+    "creators:request": "request samples and raise creator issues (a creator: for itself)",
     "incentives:read": "read LIVE incentive programs",
     "incentives:manage": "design programs, simulate costs, run payouts",
+    "incentives:own": "see one's own shop's LIVE programs, progress and rewards",
     "readiness:read": "read launch readiness programs",
     "readiness:manage": "manage readiness programs, gates and documents",
     "audit:read": "read the audit log",
@@ -41,14 +43,19 @@ ROLES: dict[str, frozenset[str]] = {
             "audit:read",
         }
     ),
-    "creator_manager": frozenset({"metrics:read", "creators:read", "creators:manage"}),
-    "agent": frozenset({"creators:read", "creators:manage"}),  # only creators assigned to them
+    "creator_manager": frozenset(
+        {"metrics:read", "creators:read", "creators:manage", "creators:request"}
+    ),
+    "agent": frozenset(  # only creators assigned to them
+        {"creators:read", "creators:manage", "creators:request"}
+    ),
     "live_ops": frozenset({"metrics:read", "incentives:read", "incentives:manage"}),
     "program_manager": frozenset(
         {"metrics:read", "readiness:read", "readiness:manage", "policies:read"}
     ),
-    "seller": frozenset({"governance:read", "governance:appeal"}),  # only their own shop
-    "creator": frozenset({"creators:read"}),  # only their own profile, samples and pitches
+    "seller": frozenset({"governance:read", "governance:appeal", "incentives:own"}),  # own shop
+    # only their own profile, samples, pitches and issues
+    "creator": frozenset({"creators:read", "creators:request"}),
 }
 
 # roles whose every row is confined to one subject (and the field naming it on the user)

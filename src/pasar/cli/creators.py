@@ -11,12 +11,34 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pasar.auth.models import User
+from pasar.cli import (
+    creators_analytics,
+    creators_issues,
+    creators_matching,
+    creators_pitches,
+    creators_planning,
+    creators_samples,
+)
 from pasar.cli.governance import _store
 from pasar.cli.output import console, option_date
 from pasar.creators.assignments import assign, assigned_to, unassign
 from pasar.kit.errors import NotFoundError
 
-app = typer.Typer(help="Creators: agents' assignments.", no_args_is_help=True)
+app = typer.Typer(
+    help="Creators: analytics, matching, outreach, samples, issues, targets, agents.",
+    no_args_is_help=True,
+)
+app.command("analytics")(creators_analytics.analytics_command)
+app.command("funnel")(creators_analytics.funnel_command)
+app.command("agents")(creators_analytics.agents_command)
+app.command("target")(creators_planning.target_command)
+app.command("allocate")(creators_planning.allocate_command)
+app.add_typer(creators_pitches.app, name="pitches")
+app.add_typer(creators_samples.app, name="samples")
+app.add_typer(creators_samples.vouchers_app, name="vouchers")
+app.add_typer(creators_issues.app, name="issues")
+app.command("recommend")(creators_matching.recommend_command)
+app.command("match-eval")(creators_matching.match_eval_command)
 
 
 def _agent(session: Session, username: str) -> User:

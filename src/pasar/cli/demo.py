@@ -16,6 +16,7 @@ from pasar.cli.serve import serve
 from pasar.cli.synth import default_synth_dir, run_generator
 from pasar.config import Settings, get_settings
 from pasar.creators.assignments import assign
+from pasar.creators.demo import seed_demo as seed_creators
 from pasar.creators.profiles import find_creators
 from pasar.governance import appeals
 from pasar.governance.ledger import balances
@@ -23,6 +24,7 @@ from pasar.governance.models import Appeal, EnforcementAction, PointsEntry
 from pasar.governance.pipeline import latest_run_day, run_days
 from pasar.governance.report import write_report
 from pasar.governance.scheme import load_schemes, scheme_on
+from pasar.incentives.demo import seed_demo as seed_incentives
 from pasar.kit.db import Database
 from pasar.metrics.engines import duckdb as engine
 from pasar.metrics.export import show_value
@@ -30,6 +32,7 @@ from pasar.metrics.query import catalog_for, latest_day
 from pasar.metrics.snapshots import build_snapshots, read_snapshot
 from pasar.policy.findings import findings_on
 from pasar.policy.packs import load_library
+from pasar.readiness.demo import seed_demo as seed_readiness
 from pasar.warehouse.ingest.batch import IngestRequest, ingest
 from pasar.warehouse.store import Warehouse
 from pasar.warehouse.summary import summarise
@@ -72,6 +75,7 @@ def demo(
     _governance(settings, day)
     _demo_appeals(settings, day)
     _demo_users(settings)
+    _module_demos(settings, day)
     if serve_console:
         serve(host="127.0.0.1", port=port, workers=1)
 
@@ -123,6 +127,29 @@ def _demo_users(settings: Settings) -> None:
     console.print("Demo sign-ins (username / password):")
     for username, role in DEMO_USERS.items():
         console.print(f"  {username:<16} demo-{username}-2026   ({role})")
+
+
+def _module_demos(settings: Settings, last: dt.date) -> None:
+    """Demo content of creator collaboration (dated around today, so deadlines are live),
+    LIVE incentives (paid for the last complete month of data) and launch readiness."""
+    db = Database(settings.database_url)
+    today = dt.date.today()
+    try:
+        with db.unit_of_work() as session:
+            outreach = seed_creators(session, settings, today)
+        console.print(f"Creator collaboration: {outreach} (/outreach, /samples, /creator-issues).")
+        with db.unit_of_work() as session:
+            done = seed_incentives(session, settings, last)
+        console.print(
+            f"LIVE incentives: {done.program}, {done.enrolled:,} shops enrolled "
+            f"({done.holdout:,} held out); {done.period} paid {done.total:,.0f} to "
+            f"{done.paid_merchants:,} (run {done.run_id}; /incentives)."
+        )
+        with db.unit_of_work() as session:
+            program = seed_readiness(session, settings, today)
+            console.print(f"Launch readiness: program {program.name!r} (/readiness).")
+    finally:
+        db.dispose()
 
 
 DEMO_APPEALS = 6  # sellers who appealed their last violation the day after it

@@ -8,7 +8,18 @@ import typer
 from rich.markup import escape
 
 from pasar import __version__
-from pasar.cli import creators, db, governance, metrics, policy, serve, users, warehouse
+from pasar.cli import (
+    creators,
+    db,
+    governance,
+    incentives,
+    metrics,
+    policy,
+    readiness,
+    serve,
+    users,
+    warehouse,
+)
 from pasar.cli.demo import demo
 from pasar.cli.ingest import ingest_command
 from pasar.cli.output import errors
@@ -29,6 +40,8 @@ app.add_typer(policy.app, name="policy")
 app.add_typer(governance.app, name="governance")
 app.add_typer(users.app, name="users")
 app.add_typer(creators.app, name="creators")
+app.add_typer(readiness.app, name="readiness")
+app.add_typer(incentives.app, name="incentives")
 app.command()(serve.serve)
 app.command(name="run")(governance.run_command)
 app.command(name="ingest")(ingest_command)

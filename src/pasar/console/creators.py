@@ -8,18 +8,94 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
+from pasar.api.access import session
 from pasar.console.charts import bar_chart
 from pasar.console.governance import UNIT_KINDS, MetricTable
+from pasar.console.labels import INDONESIAN
 from pasar.console.shell import Page, page
 from pasar.console.tables import Column, Table
 from pasar.creators.analytics import DIMENSIONS, creator_performance, last_order_day, pivot, totals
+from pasar.creators.funnel import (
+    agent_scorecard,
+    campaign_efficiency,
+    funnel,
+    sample_returns,
+    sample_summary,
+)
 from pasar.creators.profiles import creator_profile, find_creators
 from pasar.kit.errors import NotFoundError
 from pasar.metrics.query import catalog_for
 from pasar.warehouse.store import MANIFEST, Warehouse
 
 router = APIRouter(include_in_schema=False)
+
+INDONESIAN.update(
+    {
+        "Governance": "Tata kelola",
+        "Platform": "Platform",
+        "Analytics": "Analitik",
+        "Matching": "Pencocokan",
+        "Targets": "Target",
+        "Creator analytics": "Analitik kreator",
+        "Funnel and agents": "Corong dan agen",
+        "Group by": "Kelompokkan menurut",
+        "Creator level": "Level kreator",
+        "Follower tier": "Tingkat pengikut",
+        "Province": "Provinsi",
+        "Selling": "Berjualan",
+        "GMV": "GMV",
+        "LIVE GMV": "GMV LIVE",
+        "Video GMV": "GMV video",
+        "Showcase GMV": "GMV etalase",
+        "Net GMV": "GMV bersih",
+        "Commission": "Komisi",
+        "Commission ÷ net GMV": "Komisi ÷ GMV bersih",
+        "Content posted": "Konten diunggah",
+        "Views": "Tayangan",
+        "Conversion": "Konversi",
+        "selling": "berjualan",
+        "of net GMV": "dari GMV bersih",
+        "GMV per 1,000 views of LIVE and video": "GMV per 1.000 tayangan LIVE dan video",
+        "Affiliate growth funnel": "Corong pertumbuhan afiliasi",
+        "Step": "Tahap",
+        "Pitches": "Tawaran",
+        "Of the step before": "Dari tahap sebelumnya",
+        "Of contacted": "Dari yang dihubungi",
+        "Contacted": "Dihubungi",
+        "Replied": "Membalas",
+        "Agreed": "Setuju",
+        "Sample sent": "Sampel dikirim",
+        "Agents: throughput and quality": "Agen: throughput dan kualitas",
+        "Owner": "Pemilik",
+        "Contacts": "Kontak",
+        "Contacts per week": "Kontak per minggu",
+        "Reply rate": "Tingkat balasan",
+        "Agreement rate": "Tingkat persetujuan",
+        "Posted of agreed": "Diunggah dari yang setuju",
+        "GMV generated": "GMV yang dihasilkan",
+        "GMV per agreement": "GMV per persetujuan",
+        "Overdue next actions": "Tindak lanjut terlambat",
+        "Samples delivered: content and return": "Sampel terkirim: konten dan imbal hasil",
+        "Samples delivered": "Sampel terkirim",
+        "Sample-to-content rate": "Rasio sampel ke konten",
+        "Sample ROI": "ROI sampel",
+        "Orders in 30 days": "Pesanan dalam 30 hari",
+        "Sample + shipping": "Sampel + ongkir",
+        "ROI (net GMV ÷ cost)": "ROI (GMV bersih ÷ biaya)",
+        "Campaign efficiency": "Efisiensi kampanye",
+        "Campaign": "Kampanye",
+        "Agreed creators": "Kreator setuju",
+        "GMV the period before": "GMV periode sebelumnya",
+        "Incremental GMV": "GMV inkremental",
+        "Samples + commission + vouchers": "Sampel + komisi + voucher",
+        "Incremental GMV per rupiah": "GMV inkremental per rupiah",
+        "Show": "Tampilkan",
+        "yes": "ya",
+        "no": "tidak",
+    }
+)
 
 
 @router.get("/creators")
@@ -149,6 +225,136 @@ def analytics_page(
         form={"start": first_day.isoformat(), "end": last_day.isoformat(), "by": by},
         groups=GROUP_LABELS,
         problem=None,
+    )
+
+
+STEP_LABELS = {
+    "contacted": "Contacted",
+    "replied": "Replied",
+    "agreed": "Agreed",
+    "sampled": "Sample sent",
+    "posted": "Content posted",
+    "selling": "Selling",
+}
+
+
+@router.get("/creators/funnel")
+def funnel_page(
+    request: Request,
+    start: str = "",
+    end: str = "",
+    view: Page = Depends(page, scope="function"),
+    unit: Session = Depends(session, scope="function"),
+) -> Response:
+    """The affiliate growth funnel, agents' scorecards, sample returns and campaign efficiency
+    for a period (an agent sees its own creators and its own scorecard)."""
+    if not view.can("creators:read") or view.user.role == "creator":
+        return view.error(403, "Not allowed", "Your role cannot see outreach results.")
+    warehouse = Warehouse(request.app.state.settings.warehouse_dir)
+    if not (warehouse.root / MANIFEST).exists():
+        return view.error(409, "No data", "The warehouse is empty: ingest or generate data first.")
+    con = warehouse.connect()
+    try:
+        last = last_order_day(con) or dt.date.today()
+        try:
+            first_day = dt.date.fromisoformat(start) if start else last - dt.timedelta(days=29)
+            last_day = dt.date.fromisoformat(end) if end else last
+        except ValueError as exc:
+            return view.error(422, "Invalid period", str(exc))
+        if last_day < first_day:
+            return view.error(422, "Invalid period", "The period ends before it starts.")
+        visible = view.caller.creators
+        owners = frozenset([view.user.username]) if view.user.role == "agent" else None
+        steps = funnel(unit, con, first_day, last_day, creators=visible)
+        agents = agent_scorecard(unit, con, first_day, last_day, owners, today=dt.date.today())
+        samples = sample_returns(unit, con, first_day, last_day, creators=visible)
+        campaigns = campaign_efficiency(unit, con, first_day, last_day) if visible is None else []
+    finally:
+        con.close()
+    period = f"{first_day} – {last_day}"
+    steps_table = Table(
+        "funnel",
+        "Affiliate growth funnel",
+        [
+            Column("label", "Step"),
+            Column("count", "Pitches", "int"),
+            Column("from_previous", "Of the step before", "percent"),
+            Column("from_first", "Of contacted", "percent"),
+        ],
+        [{**s.__dict__, "label": view.t(STEP_LABELS[s.step])} for s in steps],
+        empty="No pitch was contacted in this period.",
+        note=period,
+    )
+    agents_table = Table(
+        "agents",
+        "Agents: throughput and quality",
+        [
+            Column("owner", "Owner"),
+            Column("contacted", "Contacts", "int"),
+            Column("contacts_per_week", "Contacts per week", "number"),
+            Column("reply_rate", "Reply rate", "percent"),
+            Column("agreement_rate", "Agreement rate", "percent"),
+            Column("posted", "Content posted", "int"),
+            Column("posting_rate", "Posted of agreed", "percent"),
+            Column("selling", "Selling", "int"),
+            Column("gmv", "GMV generated", "money"),
+            Column("gmv_per_agreement", "GMV per agreement", "money"),
+            Column("overdue", "Overdue next actions", "int"),
+        ],
+        agents,
+        empty="No agent contacted a creator in this period.",
+        note=period,
+    )
+    samples_table = Table(
+        "samples",
+        "Samples delivered: content and return",
+        [
+            Column("sample_id", "Sample", "int"),
+            Column("creator_id", "Creator", href="/creators/{creator_id}"),
+            Column("seller_id", "Seller"),
+            Column("posted", "Content posted"),
+            Column("orders", "Orders in 30 days", "int"),
+            Column("net_gmv", "Net GMV", "money"),
+            Column("sample_cost", "Sample + shipping", "money"),
+            Column("commission", "Commission", "money"),
+            Column("roi", "ROI (net GMV ÷ cost)", "number"),
+        ],
+        [{**r, "posted": view.t("yes" if r["posted"] else "no")} for r in samples],
+        empty="No sample was delivered in this period.",
+        note=period,
+    )
+    campaigns_table = Table(
+        "campaigns",
+        "Campaign efficiency",
+        [
+            Column("seller_id", "Seller"),
+            Column("campaign", "Campaign"),
+            Column("creators", "Agreed creators", "int"),
+            Column("gmv", "GMV", "money"),
+            Column("baseline_gmv", "GMV the period before", "money"),
+            Column("incremental_gmv", "Incremental GMV", "money"),
+            Column("spend", "Samples + commission + vouchers", "money"),
+            Column("incremental_per_rupiah", "Incremental GMV per rupiah", "number"),
+        ],
+        campaigns,
+        empty="No campaign with an agreed creator in this period.",
+        note=period,
+    )
+    chart = bar_chart(
+        [view.t(STEP_LABELS[s.step]) for s in steps],
+        [s.count for s in steps],
+        view.t("Affiliate growth funnel"),
+    )
+    return view.render(
+        "creators_funnel.html",
+        "Funnel and agents",
+        steps=steps_table,
+        agents=agents_table,
+        samples=samples_table,
+        sample_totals=sample_summary(samples),
+        campaigns=campaigns_table if visible is None else None,
+        chart=chart,
+        form={"start": first_day.isoformat(), "end": last_day.isoformat()},
     )
 
 

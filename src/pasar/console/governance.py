@@ -22,7 +22,7 @@ from pasar.api.access import session
 from pasar.api.governance import scheme_for
 from pasar.console.charts import bar_chart, line_chart
 from pasar.console.labels import translate
-from pasar.console.shell import NAVIGATION, Page, page
+from pasar.console.shell import NAVIGATION, Page, page, roles_of
 from pasar.console.tables import Column, Table
 from pasar.governance import appeals as appeal_service
 from pasar.governance import plans as plan_service
@@ -122,7 +122,11 @@ def overview(
 
 def _home_without_governance(view: Page) -> Response:
     """The start page of a role without governance: links to the pages it may open."""
-    places = [(label, path) for label, path, scope, _ in NAVIGATION if scope and view.can(scope)]
+    places = [
+        (entry.label, entry.path)
+        for entry in NAVIGATION
+        if entry.scope and view.can(entry.scope) and view.user.role in roles_of(entry)
+    ]
     return view.render("home.html", "Pasar", places=places)
 
 

@@ -12,7 +12,7 @@ Example::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from fastapi import Depends, Request
@@ -34,18 +34,82 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals.update(show=show, local_time=local_time)
 
 STAFF = {role for role in ROLES if role not in CONFINED}
-# (label, path, scope needed or None, roles it is for or None)
-NAVIGATION: list[tuple[str, str, str | None, set[str] | None]] = [
-    ("Overview", "/", "governance:read", STAFF),
-    ("Sellers", "/sellers", "governance:read", STAFF),
-    ("Review queue", "/queue", "governance:decide", None),
-    ("Appeals", "/appeals", "governance:read", None),
-    ("Plans of action", "/plans", "governance:read", None),
-    ("Creators", "/creators", "creators:read", None),
-    ("Policies", "/policies", "policies:read", None),
-    ("Metrics", "/explore", "metrics:read", None),
-    ("Audit log", "/audit", "audit:read", None),
+
+
+class NavEntry(NamedTuple):
+    """A page in the menu: its section, label, path, the scope it needs (or None) and the roles
+    it is for (or None: every role with the scope)."""
+
+    section: str
+    label: str
+    path: str
+    scope: str | None
+    roles: set[str] | None
+
+
+NAVIGATION: list[NavEntry] = [
+    NavEntry("Governance", "Overview", "/", "governance:read", STAFF),
+    NavEntry("Governance", "Sellers", "/sellers", "governance:read", STAFF),
+    NavEntry("Governance", "Review queue", "/queue", "governance:decide", None),
+    NavEntry("Governance", "Appeals", "/appeals", "governance:read", None),
+    NavEntry("Governance", "Plans of action", "/plans", "governance:read", None),
+    NavEntry("Creators", "Creators", "/creators", "creators:read", None),
+    NavEntry("Creators", "Analytics", "/creators/analytics", "creators:read", STAFF),
+    NavEntry("Creators", "Funnel and agents", "/creators/funnel", "creators:read", STAFF),
+    NavEntry("Creators", "Matching", "/creators/match", "creators:read", None),
+    NavEntry("Creators", "Outreach", "/outreach", "creators:read", STAFF),
+    NavEntry("Creators", "Samples", "/samples", "creators:read", STAFF),
+    NavEntry("Creators", "Creator issues", "/creator-issues", "creators:read", STAFF),
+    NavEntry("Creators", "My collaborations", "/my-collaborations", "creators:read", {"creator"}),
+    NavEntry("Creators", "Targets", "/creators/targets", "creators:read", STAFF - {"agent"}),
+    NavEntry("Creators", "Budget allocation", "/creators/allocation", "creators:manage", None),
+    NavEntry("Incentives", "Incentives", "/incentives", "incentives:read", None),
+    NavEntry("Incentives", "My programs", "/incentives/mine", "incentives:own", {"seller"}),
+    NavEntry("Readiness", "Readiness", "/readiness", "readiness:read", None),
+    NavEntry("Platform", "Policies", "/policies", "policies:read", None),
+    NavEntry("Platform", "Metrics", "/explore", "metrics:read", None),
+    NavEntry("Platform", "Audit log", "/audit", "audit:read", None),
 ]
+
+
+class MenuLink(NamedTuple):
+    label: str
+    path: str
+    here: bool
+
+
+def menu(scopes: frozenset[str], role: str, path: str) -> tuple[list[MenuLink], list[MenuLink]]:
+    """The menu of a user on ``path``: a link to the first page of each section it may open
+    (the top row), and the pages of the section ``path`` belongs to (the second row, shown when
+    the section has more than one page).
+
+    Example::
+
+        sections, pages = menu(ROLES["analyst"], "analyst", "/creators/funnel")
+        # sections: Governance, Creators (here), Incentives, Readiness, Platform
+        # pages: Creators, Analytics, Funnel and agents (here), Matching, …
+    """
+    visible = [
+        entry
+        for entry in NAVIGATION
+        if (entry.scope is None or entry.scope in scopes) and role in roles_of(entry)
+    ]
+    here = max(
+        (e for e in visible if path == e.path or (e.path != "/" and path.startswith(e.path))),
+        key=lambda e: len(e.path),
+        default=None,
+    )
+    firsts: dict[str, NavEntry] = {}
+    for entry in visible:
+        firsts.setdefault(entry.section, entry)
+    current = here.section if here else None
+    sections = [MenuLink(name, e.path, name == current) for name, e in firsts.items()]
+    pages = [MenuLink(e.label, e.path, e is here) for e in visible if e.section == current]
+    return sections, pages if len(pages) > 1 else []
+
+
+def roles_of(entry: NavEntry) -> set[str]:
+    return entry.roles if entry.roles is not None else set(ROLES)
 
 
 class SignInRequiredError(Exception):
@@ -98,12 +162,7 @@ class Page:
                 return self.error(404, "Not found", f"This page has no table {wanted!r}.")
             return download_table(table, self.request.query_params.get("format", "csv"), self.t)
         turn_pages(values, self.request.query_params)
-        navigation = [
-            (label, path)
-            for label, path, scope, roles in NAVIGATION
-            if (scope is None or scope in self.scopes)
-            and (roles is None or self.user.role in roles)
-        ]
+        sections, pages = menu(self.scopes, self.user.role, self.request.url.path)
         context = {
             "user": self.user,
             "scopes": self.scopes,
@@ -111,7 +170,8 @@ class Page:
             "lang": self.lang,
             "t": self.t,
             "title": title,
-            "navigation": navigation,
+            "sections": sections,
+            "pages": pages,
             "view": self,
             "path": self.request.url.path,
             **values,
