@@ -182,7 +182,8 @@ def test_did_against_cell_means_and_a_written_out_cluster_sandwich() -> None:
 
 
 def test_did_matches_statsmodels() -> None:
-    sm = pytest.importorskip("statsmodels.api", reason="statsmodels is not installed")
+    import statsmodels.api as sm  # type: ignore[import-untyped]  # a dev dependency
+
     rng = np.random.default_rng(12)
     n = 300
     treated = rng.random(n) < 0.4
@@ -200,10 +201,10 @@ def test_did_matches_statsmodels() -> None:
     assert result.p_value == pytest.approx(fit.pvalues[3], rel=1e-6)
 
 
-def test_intervals_cover_a_planted_effect_in_92_to_98_percent_of_400_runs() -> None:
+def test_intervals_cover_a_planted_effect_in_93_to_97_percent_of_400_runs() -> None:
     """Each method simulated on its own stream of 400 experiments. With 400 runs the coverage
-    of a true 95% interval has a Monte-Carlo sd of about 1.1 points: 92–98% is ±2.7 sd,
-    while an interval missing a variance term covers far less."""
+    of a true 95% interval has a Monte-Carlo sd of about 1.1 points: 93–97% is ±1.8 sd (the
+    band the issue asks for; the seed is fixed, so the figures are the same on every run)."""
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(RNG_SEED).spawn(4)]
     runs, n = 400, 500
     effect, ratio_effect = 20_000.0, 40.0
@@ -232,4 +233,4 @@ def test_intervals_cover_a_planted_effect_in_92_to_98_percent_of_400_runs() -> N
     coverage = {name: count / runs for name, count in covered.items()}
     print(f"95% interval coverage over {runs} runs: {coverage}")
     for name, share in coverage.items():
-        assert 0.92 <= share <= 0.98, (name, share)
+        assert 0.93 <= share <= 0.97, (name, share)
