@@ -50,6 +50,7 @@ gbstats: install
 
 test-slow: install ## heavy tests (large data, Spark) — a separate CI step
 	$(UV) sync --frozen --extra spark
+	@$(MAKE) --no-print-directory gbstats  # the sync removed it; collection imports every module
 	$(BIN)/pytest -m slow
 
 # The API load benchmark drives Debian's wrk (C, low overhead, latency percentiles).
