@@ -1,7 +1,8 @@
 """Property tests of the API against its own OpenAPI schema, on SQLite and PostgreSQL.
 
 Schemathesis generates requests for every ``/api/v1`` operation (valid and invalid ones: its
-coverage phase, then 25 random examples) and sends them to the app in process, signed in as an
+coverage phase, then 10 random examples — ``PASAR_SCHEMA_EXAMPLES=100`` for a deeper run) and
+sends them to the app in process, signed in as an
 admin (every scope) and then as seller S1 (confined to its shop). Every answer must be no 5xx,
 a documented status and content type, and a body matching the documented schema, errors
 included. The store is seeded once per backend like ``test_access``: a violation, a waiting
@@ -10,6 +11,7 @@ appeal and an action waiting for review for each of sellers S1 and S2.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -160,8 +162,11 @@ def flatmap_body(context: schemathesis.HookContext, body: Any) -> Any:
     return st.just(body)
 
 
+EXAMPLES = int(os.environ.get("PASAR_SCHEMA_EXAMPLES", "10"))
+
+
 @settings(
-    max_examples=25,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
