@@ -289,17 +289,17 @@ def incentive_segments(
     """Shops by tier × lifecycle stage with their LIVE supply and conversion over 30 days, and
     how many moved between stages and tiers since a month before."""
     ctx = _ctx(request)
-    con = ctx.connect()
-    day = _day(as_of, "as_of") or ctx.last_day(con)
-    now = service.segments_on(ctx, day, con)
-    before = service.segments_on(ctx, month_before(day), con)
-    return SegmentsOut(
-        as_of=day,
-        shops=now.table.num_rows,
-        population=population(now),
-        stage_movement=movement(before, now, "stage"),
-        tier_movement=movement(before, now, "tier"),
-    )
+    with ctx.connect() as con:
+        day = _day(as_of, "as_of") or ctx.last_day(con)
+        now = service.segments_on(ctx, day, con)
+        before = service.segments_on(ctx, month_before(day), con)
+        return SegmentsOut(
+            as_of=day,
+            shops=now.table.num_rows,
+            population=population(now),
+            stage_movement=movement(before, now, "stage"),
+            tier_movement=movement(before, now, "tier"),
+        )
 
 
 @router.get("/incentives/templates", response_model=list[TemplateOut])
@@ -414,10 +414,10 @@ def enrol_merchants(
 ) -> EnrolOut:
     """Enrol the shops eligible on a day (segment frozen, holdout drawn)."""
     ctx = _ctx(request)
-    con = ctx.connect()
-    day = _day(body.day, "day") or ctx.last_day(con)
-    report = service.enrol(unit, ctx, key, day, f"user:{caller.username}", con)
-    return EnrolOut.model_validate(report.__dict__)
+    with ctx.connect() as con:
+        day = _day(body.day, "day") or ctx.last_day(con)
+        report = service.enrol(unit, ctx, key, day, f"user:{caller.username}", con)
+        return EnrolOut.model_validate(report.__dict__)
 
 
 @router.get(
@@ -463,19 +463,19 @@ def simulate_incentive_program(
     sensitivity to the response assumption."""
     ctx = _ctx(request)
     compiled = service.compiled_of(ctx, service.get_program(unit, key))
-    con = ctx.connect()
-    who = simulation.merchants_for(ctx, con, compiled, ctx.last_day(con))
-    past = simulation.history(ctx, con, compiled, who, body.periods)
-    response = simulation.Response(body.uplift, body.sd)
-    result = simulation.simulate(compiled.program, past, response, body.draws, body.seed,
-                                 ctx.settings.currency)  # fmt: skip
-    curve = simulation.sensitivity(compiled.program, past, sd=body.sd,
-                                   draws=min(body.draws, 1000), seed=body.seed,
-                                   currency=ctx.settings.currency)  # fmt: skip
-    return SimulationOut(
-        program=key, merchants=len(who.sellers), periods=[w.label for w in past.windows],
-        summary=result.summary(), sensitivity=curve,
-    )  # fmt: skip
+    with ctx.connect() as con:
+        who = simulation.merchants_for(ctx, con, compiled, ctx.last_day(con))
+        past = simulation.history(ctx, con, compiled, who, body.periods)
+        response = simulation.Response(body.uplift, body.sd)
+        result = simulation.simulate(compiled.program, past, response, body.draws, body.seed,
+                                     ctx.settings.currency)  # fmt: skip
+        curve = simulation.sensitivity(compiled.program, past, sd=body.sd,
+                                       draws=min(body.draws, 1000), seed=body.seed,
+                                       currency=ctx.settings.currency)  # fmt: skip
+        return SimulationOut(
+            program=key, merchants=len(who.sellers), periods=[w.label for w in past.windows],
+            summary=result.summary(), sensitivity=curve,
+        )  # fmt: skip
 
 
 @router.post(
@@ -491,18 +491,18 @@ def backtest_incentive_program(
     """What the program would have paid on a past period (nothing is stored)."""
     ctx = _ctx(request)
     compiled = service.compiled_of(ctx, service.get_program(unit, key))
-    con = ctx.connect()
-    window = payouts.period_window(compiled, body.period) if body.period else None
-    if window is not None and window.end > ctx.last_day(con):
-        raise ValidationError(f"period {window.label} is not complete", field="period")
-    result = simulation.backtest(ctx, con, compiled, window)
-    statuses: dict[str, int] = {}
-    for status in result.status:
-        statuses[status] = statuses.get(status, 0) + 1
-    return BacktestOut(
-        program=key, period=result.window.label, merchants=len(result.sellers),
-        paid_merchants=statuses.get("paid", 0), total=result.total, by_status=statuses,
-    )  # fmt: skip
+    with ctx.connect() as con:
+        window = payouts.period_window(compiled, body.period) if body.period else None
+        if window is not None and window.end > ctx.last_day(con):
+            raise ValidationError(f"period {window.label} is not complete", field="period")
+        result = simulation.backtest(ctx, con, compiled, window)
+        statuses: dict[str, int] = {}
+        for status in result.status:
+            statuses[status] = statuses.get(status, 0) + 1
+        return BacktestOut(
+            program=key, period=result.window.label, merchants=len(result.sellers),
+            paid_merchants=statuses.get("paid", 0), total=result.total, by_status=statuses,
+        )  # fmt: skip
 
 
 @router.post(
@@ -519,22 +519,22 @@ def optimise_incentive_budget(
     spend shares per tier), against the greedy rule and the LP bound."""
     ctx = _ctx(request)
     compiled = service.compiled_of(ctx, service.get_program(unit, key))
-    con = ctx.connect()
-    who = simulation.merchants_for(ctx, con, compiled, ctx.last_day(con))
-    past = simulation.history(ctx, con, compiled, who)
-    table = optimiser.offers(compiled.program, past, simulation.Response(body.uplift, 0.05),
-                             body.levels, draws=body.draws)  # fmt: skip
-    budget = body.budget or float(compiled.program.budget or table.cost[:, -1].sum() / 2 or 1)
-    shares = {str(k): v for k, v in body.min_share.items()}
-    if sum(shares.values()) > 1:
-        raise ValidationError("the minimum shares add up to more than 1", field="min_share")
-    best = optimiser.solve(table.value, table.cost, budget, who.tiers, shares)
-    rule = optimiser.greedy(table.value, table.cost, budget, who.tiers, shares)
-    bound = optimiser.lp_bound(table.value, table.cost, budget, who.tiers, shares)
-    return OptimiseOut(
-        program=key, budget=budget, levels=table.levels, optimiser=best.summary(),
-        greedy=rule.summary(), lp_bound=bound,
-    )  # fmt: skip
+    with ctx.connect() as con:
+        who = simulation.merchants_for(ctx, con, compiled, ctx.last_day(con))
+        past = simulation.history(ctx, con, compiled, who)
+        table = optimiser.offers(compiled.program, past, simulation.Response(body.uplift, 0.05),
+                                 body.levels, draws=body.draws)  # fmt: skip
+        budget = body.budget or float(compiled.program.budget or table.cost[:, -1].sum() / 2 or 1)
+        shares = {str(k): v for k, v in body.min_share.items()}
+        if sum(shares.values()) > 1:
+            raise ValidationError("the minimum shares add up to more than 1", field="min_share")
+        best = optimiser.solve(table.value, table.cost, budget, who.tiers, shares)
+        rule = optimiser.greedy(table.value, table.cost, budget, who.tiers, shares)
+        bound = optimiser.lp_bound(table.value, table.cost, budget, who.tiers, shares)
+        return OptimiseOut(
+            program=key, budget=budget, levels=table.levels, optimiser=best.summary(),
+            greedy=rule.summary(), lp_bound=bound,
+        )  # fmt: skip
 
 
 # -- payouts ----------------------------------------------------------------------------------
@@ -553,10 +553,10 @@ def run_incentive_payout(
 ) -> RunOut:
     """Compute and store a period's payout (the stored run when it was paid already)."""
     ctx = _ctx(request)
-    con = ctx.connect()
-    period = body.period or _last_period(unit, ctx, key, con)
-    run = payouts.run_payout(unit, ctx, key, period, f"user:{caller.username}", con)
-    return _run_out(unit, run)
+    with ctx.connect() as con:
+        period = body.period or _last_period(unit, ctx, key, con)
+        run = payouts.run_payout(unit, ctx, key, period, f"user:{caller.username}", con)
+        return _run_out(unit, run)
 
 
 def _last_period(unit: Session, ctx: service.Context, key: str, con: Any) -> str:

@@ -189,13 +189,13 @@ def incentives_page(
     if (denied := _deny(view, "incentives:read")) is not None:
         return denied
     ctx = _ctx(request)
-    con = ctx.connect()
-    try:
-        day = _day(as_of, con, ctx)
-    except ValidationError as exc:
-        return view.error(422, "Not done", str(exc))
-    now = service.segments_on(ctx, day, con)
-    before = service.segments_on(ctx, month_before(day), con)
+    with ctx.connect() as con:
+        try:
+            day = _day(as_of, con, ctx)
+        except ValidationError as exc:
+            return view.error(422, "Not done", str(exc))
+        now = service.segments_on(ctx, day, con)
+        before = service.segments_on(ctx, month_before(day), con)
     counted = dict(
         unit.execute(
             select(Enrolment.program_id, func.count()).group_by(Enrolment.program_id)
@@ -392,8 +392,8 @@ def _render_program(
         }
         for e in experiments.experiments_of(unit, row.id)
     ]
-    con = ctx.connect()
-    last = ctx.last_day(con)
+    with ctx.connect() as con:
+        last = ctx.last_day(con)
     complete = payouts.last_complete(compiled, last) if compiled else None
     periods = [w.label for w in (program.period.windows(last) if program else [])][-12:]
     return view.render(
@@ -534,8 +534,8 @@ def enrol_form(
         return denied
     ctx = _ctx(request)
     try:
-        con = ctx.connect()
-        service.enrol(unit, ctx, key, _day(day, con, ctx), f"user:{view.user.username}", con)
+        with ctx.connect() as con:
+            service.enrol(unit, ctx, key, _day(day, con, ctx), f"user:{view.user.username}", con)
     except PasarError as exc:
         unit.rollback()
         return view.error(exc.status_code, "Not done", str(exc))
@@ -597,14 +597,14 @@ def simulate_page(
     ctx = _ctx(request)
     try:
         compiled = service.compiled_of(ctx, row)
-        con = ctx.connect()
-        who = simulation.merchants_for(ctx, con, compiled, ctx.last_day(con))
-        past = simulation.history(ctx, con, compiled, who)
+        with ctx.connect() as con:
+            who = simulation.merchants_for(ctx, con, compiled, ctx.last_day(con))
+            past = simulation.history(ctx, con, compiled, who)
+            replayed = simulation.backtest(ctx, con, compiled)
         result = simulation.simulate(
             compiled.program, past, chosen, count, 0, ctx.settings.currency
         )
         curve = simulation.sensitivity(compiled.program, past, sd=chosen.sd, draws=min(count, 1000))
-        replayed = simulation.backtest(ctx, con, compiled)
     except PasarError as exc:
         return view.error(exc.status_code, "Not done", str(exc))
     chart = line_chart(
@@ -821,9 +821,9 @@ def optimise_page(
         if sum(shares.values()) > 1:
             raise ValidationError("the minimum shares add up to more than 100%")
         compiled = service.compiled_of(ctx, row)
-        con = ctx.connect()
-        who = simulation.merchants_for(ctx, con, compiled, ctx.last_day(con))
-        past = simulation.history(ctx, con, compiled, who)
+        with ctx.connect() as con:
+            who = simulation.merchants_for(ctx, con, compiled, ctx.last_day(con))
+            past = simulation.history(ctx, con, compiled, who)
         table = optimiser.offers(
             compiled.program, past, simulation.Response(0.1, 0.05), steps, draws=300
         )
