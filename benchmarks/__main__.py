@@ -32,6 +32,7 @@ BENCHMARKS: list[str] = [
     "bench_governance",
     "bench_policy",
     "bench_api",
+    "bench_load",
     "bench_planning",
     "bench_matching",
     "bench_incentives",

@@ -92,18 +92,19 @@ PROFILES = [("reliable", 0.70, 0.005), ("sloppy", 0.25, 0.04), ("bad actor", 0.0
 # --- the database ------------------------------------------------------------------------------
 
 
-def _bench_url(admin_url: str) -> str:
-    return make_url(admin_url).set(database=DATABASE).render_as_string(hide_password=False)
+def bench_url(admin_url: str, database: str = DATABASE) -> str:
+    """The URL of ``database`` on the server of ``admin_url``."""
+    return make_url(admin_url).set(database=database).render_as_string(hide_password=False)
 
 
-def _recreate_database(admin_url: str, create: bool) -> None:
+def recreate_database(admin_url: str, create: bool, database: str = DATABASE) -> None:
     """Drop the benchmark database (a leftover of a killed run too), then create it anew."""
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
             if create:
-                connection.execute(text(f'CREATE DATABASE "{DATABASE}"'))
+                connection.execute(text(f'CREATE DATABASE "{database}"'))
     finally:
         engine.dispose()
 
@@ -190,13 +191,13 @@ def seed(url: str, sellers: int, days: int) -> Seeded:
 # --- the server --------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
-def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
+def http_get(url: str, token: str | None = None) -> tuple[int, bytes]:
     request = urllib.request.Request(url)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
@@ -225,7 +226,7 @@ def start_server(url: str, home: Path, port: int, log_path: Path) -> subprocess.
             tail = log_path.read_text(errors="replace")[-2000:]
             raise RuntimeError(f"uvicorn exited with {server.returncode}:\n{tail}")
         try:
-            if _get(f"http://127.0.0.1:{port}{BASELINE_PATH}")[0] == 200:
+            if http_get(f"http://127.0.0.1:{port}{BASELINE_PATH}")[0] == 200:
                 return server
         except OSError:
             pass
@@ -332,19 +333,31 @@ def wrk(port: int, paths: list[str], token: str, seconds: int, scratch: Path) ->
     """``seconds`` of ``CLIENTS`` connections rotating through ``paths``. A request answered
     after more than ``TIMEOUT`` seconds counts as a timeout; one never answered is not counted
     by wrk at all (see :func:`stuck_requests`)."""
-    timeout = TIMEOUT
-    script = scratch / "rotate.lua"
     quoted = ", ".join(json.dumps(p) for p in paths)
-    script.write_text(LUA % {"paths": quoted, "token": token}, encoding="utf-8")
+    return load_of(run_wrk(port, LUA % {"paths": quoted, "token": token}, seconds, scratch))
+
+
+def run_wrk(port: int, lua: str, seconds: int, scratch: Path) -> dict[str, Any]:
+    """Run wrk with the script ``lua``, whose ``done`` writes one ``PASAR_WRK {json}`` line;
+    that line's figures."""
+    script = scratch / "load.lua"
+    script.write_text(lua, encoding="utf-8")
     command = [
         "wrk", "-t", str(WRK_THREADS), "-c", str(CLIENTS), "-d", f"{seconds}s",
-        "--timeout", f"{timeout}s", "-s", str(script), f"http://127.0.0.1:{port}",
+        "--timeout", f"{TIMEOUT}s", "-s", str(script), f"http://127.0.0.1:{port}",
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120)
     line = next((x for x in done.stdout.splitlines() if x.startswith("PASAR_WRK ")), None)
+    for bad in (x for x in done.stderr.splitlines() if x.startswith("PASAR_BAD ")):
+        log(f"wrk: a failed answer: {bad.removeprefix('PASAR_BAD ')}")
     if done.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    got = json.loads(line.removeprefix("PASAR_WRK "))
+    return dict(json.loads(line.removeprefix("PASAR_WRK ")))
+
+
+def load_of(got: dict[str, Any]) -> Load:
+    """The :class:`Load` of a ``PASAR_WRK`` line's figures."""
+    timeout = TIMEOUT
     errors = sum(int(got[k]) for k in ("connect", "read", "write"))
     return Load(
         requests=int(got["requests"]),
@@ -360,7 +373,7 @@ def wrk(port: int, paths: list[str], token: str, seconds: int, scratch: Path) ->
     )
 
 
-def stuck_requests() -> int:
+def stuck_requests(database: str = DATABASE) -> int:
     """Requests of the server still inside a database transaction ``DRAIN`` seconds after the
     load stopped (0 when every request finished): wrk neither waits for nor counts a request
     that never gets an answer, so a server that stalls would otherwise only look slow."""
@@ -373,7 +386,7 @@ def stuck_requests() -> int:
         deadline = time.monotonic() + DRAIN
         while True:
             with engine.connect() as connection:
-                left = int(connection.execute(query, {"name": DATABASE}).scalar_one())
+                left = int(connection.execute(query, {"name": database}).scalar_one())
             if not left or time.monotonic() > deadline:
                 return left
             time.sleep(0.5)
@@ -384,7 +397,7 @@ def stuck_requests() -> int:
 # --- the benchmark -----------------------------------------------------------------------------
 
 
-def _check_prerequisites() -> None:
+def check_prerequisites() -> None:
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed: `make /usr/bin/wrk` (or `make bench`)")
     engine = create_engine(ADMIN_URL, connect_args={"connect_timeout": 3})
@@ -399,19 +412,19 @@ def _check_prerequisites() -> None:
         engine.dispose()
 
 
-def _terminated(signum: int, _frame: object) -> None:
+def terminated(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)  # so that `finally` stops the server and drops the database
 
 
 def run(quick: bool = False) -> list[Result]:
     sellers, days, seconds, warmup = QUICK if quick else FULL
-    _check_prerequisites()
-    url = _bench_url(ADMIN_URL)
+    check_prerequisites()
+    url = bench_url(ADMIN_URL)
     scratch = Path(tempfile.mkdtemp(prefix="pasar-bench-api-"))
     server: subprocess.Popen[bytes] | None = None
-    previous = signal.signal(signal.SIGTERM, _terminated)
+    previous = signal.signal(signal.SIGTERM, terminated)
     try:
-        _recreate_database(ADMIN_URL, create=True)
+        recreate_database(ADMIN_URL, create=True)
         log(f"api: seeding {DATABASE}: {sellers:,} sellers, {days} days of governance ledger")
         started = time.perf_counter()
         seeded = seed(url, sellers, days)
@@ -419,10 +432,10 @@ def run(quick: bool = False) -> list[Result]:
             f"api: {len(seeded.sellers):,} sellers with a ledger, {seeded.entries:,} entries, "
             f"{seeded.actions:,} actions ({time.perf_counter() - started:.1f} s)"
         )
-        port = _free_port()
+        port = free_port()
         server = start_server(url, scratch / "home", port, scratch / "uvicorn.log")
         paths = [SELLER_PATH.format(s) for s in seeded.sellers]
-        status, body = _get(f"http://127.0.0.1:{port}{paths[0]}", seeded.token)
+        status, body = http_get(f"http://127.0.0.1:{port}{paths[0]}", seeded.token)
         if status != 200 or "standing" not in json.loads(body):
             raise RuntimeError(f"seller detail answered {status}: {body[:500]!r}")
         log(f"api: warming up both endpoints ({warmup} s each)")
@@ -437,7 +450,7 @@ def run(quick: bool = False) -> list[Result]:
     finally:
         if server is not None:
             stop_server(server)
-        _recreate_database(ADMIN_URL, create=False)
+        recreate_database(ADMIN_URL, create=False)
         shutil.rmtree(scratch, ignore_errors=True)
         signal.signal(signal.SIGTERM, previous)
     return _results(pasar, baseline, seeded, seconds, load)
