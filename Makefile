@@ -11,7 +11,7 @@ export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
 
-.PHONY: help install browser gbstats demo test test-slow bench lint format clean
+.PHONY: help install browser gbstats demo test test-slow bench bench-chart lint format clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ $(WRK):
 
 bench: install $(WRK) ## benchmarks with ratios against baselines measured in the same run
 	$(BIN)/python -m benchmarks
+
+bench-chart: install ## redraw docs/performance-scaling.svg from the last scaling benchmark
+	$(BIN)/python -m benchmarks.scaling_chart
 
 lint: install ## ruff + mypy
 	$(BIN)/ruff check src tests benchmarks

@@ -29,6 +29,7 @@ BENCHMARKS: list[str] = [
     "bench_synth",
     "bench_ingest",
     "bench_snapshot",
+    "bench_scaling",
     "bench_governance",
     "bench_policy",
     "bench_api",
