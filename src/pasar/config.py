@@ -57,6 +57,17 @@ class Settings(BaseSettings):
         default="",
         description="Extra governance scheme directories, separated by ':' (after the shipped).",
     )
+    spark_master: str = Field(
+        default="",
+        description="Spark master URL of `--engine spark` (local[4], spark://host:7077, yarn, "
+        "k8s://https://host:443); empty: the Spark session already running in this process, "
+        "else local[2].",
+    )
+    spark_warehouse_uri: str = Field(
+        default="",
+        description="Where Spark's executors read PASAR_HOME/warehouse (the same files under "
+        "another URI, e.g. s3a://bucket/pasar/warehouse); empty: its local path.",
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -40,6 +40,7 @@ from pasar.kit.db import Database
 from pasar.kit.errors import NotFoundError, ValidationError
 from pasar.metrics import export
 from pasar.metrics.query import catalog_for
+from pasar.metrics.snapshots import check_engine
 from pasar.policy.packs import load_library
 from pasar.warehouse.store import Warehouse
 
@@ -57,10 +58,16 @@ def run_command(
     report_file: bool = typer.Option(
         True, "--report/--no-report", help="Write the governance workbook of the last day."
     ),
+    engine: str = typer.Option(
+        "duckdb",
+        "--engine",
+        help="What computes the seller snapshots: duckdb, or spark (PASAR_SPARK_MASTER).",
+    ),
 ) -> None:
     """The daily pipeline: snapshots → policy pack → points ledger → ladder actions →
     explanations → report. Running a day again changes nothing; an interrupted day is rolled
     back and runs whole next time."""
+    check_engine(engine)  # before any work: an unknown engine, or Spark without PySpark
     settings = get_settings()
     days = option_days(start, end, as_of, lambda: last_day(settings))
     upgrade_store()
@@ -69,7 +76,7 @@ def run_command(
     db = Database(settings.database_url)
     try:
         schemes = load_schemes(settings.governance_path)
-        reports = run_days(db, settings, catalog, library, scheme, days, schemes)
+        reports = run_days(db, settings, catalog, library, scheme, days, schemes, engine)
     finally:
         db.dispose()
     table = Table(title=f"Governance pipeline ({scheme})", title_justify="left")

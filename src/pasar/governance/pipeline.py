@@ -78,12 +78,17 @@ def run_days(
     scheme_name: str,
     days: Sequence[dt.date],
     schemes: list[Scheme] | None = None,
+    engine: str = "duckdb",
 ) -> list[DayReport]:
-    """Run the pipeline for each of ``days`` in date order (each day one transaction)."""
+    """Run the pipeline for each of ``days`` in date order (each day one transaction).
+
+    ``engine`` computes the seller snapshots: ``duckdb`` or ``spark`` (the same snapshots, so
+    the same ledger, actions and report).
+    """
     schemes = schemes if schemes is not None else load_schemes(settings.governance_path)
-    build_snapshots("seller", sorted(days), settings, catalog)
+    build_snapshots("seller", sorted(days), settings, catalog, engine=engine)
     return [
-        run_day(db, settings, catalog, library, scheme_on(schemes, scheme_name, day), day)
+        run_day(db, settings, catalog, library, scheme_on(schemes, scheme_name, day), day, engine)
         for day in sorted(days)
     ]
 
@@ -95,13 +100,15 @@ def run_day(
     library: PolicyLibrary,
     scheme: Scheme,
     day: dt.date,
+    engine: str = "duckdb",
 ) -> DayReport:
-    """One pipeline day under ``scheme`` (see the module docstring)."""
+    """One pipeline day under ``scheme`` (see the module docstring); ``engine`` computes the
+    day's seller snapshot when it is not current."""
     selection = select_pack(library, scheme.pack)
     pack = selection.on(day)
     policies = [c for c in selection.policies_on(day) if c.entity == "seller"]
     report = DayReport(day, scheme.ref, pack.ref if pack else "—")
-    build_snapshots("seller", [day], settings, catalog)
+    build_snapshots("seller", [day], settings, catalog, engine=engine)
     longest = max((c.policy.cooldown_days for c in policies), default=0)
     with db.unit_of_work() as session:
         history = _cooldown_history(session, day, longest)

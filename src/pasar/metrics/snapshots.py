@@ -3,7 +3,12 @@
 Policies and programs read snapshots. A snapshot file is
 ``PASAR_HOME/snapshots/<entity>/as_of=<YYYY-MM-DD>/snapshot.parquet``; its Parquet metadata
 records what it was computed from (catalog definitions, warehouse version), so an up-to-date
-snapshot is reused and a stale one rebuilt. Files are replaced atomically.
+snapshot is reused and a stale one rebuilt, and which engine computed it. Files are replaced
+atomically.
+
+Engines: DuckDB (the default) adds up daily partials; Spark (``engine="spark"``, the scale-out
+engine) computes each snapshot from the rows and stores it with exactly the schema DuckDB
+stores, so whatever reads snapshots cannot tell the engines apart.
 
 Example:
     >>> snapshot_path(Path("/p/snapshots"), "seller", dt.date(2026, 10, 1)).as_posix()
@@ -16,26 +21,37 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+import tempfile
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pasar.config import Settings
-from pasar.kit.errors import NotFoundError
+from pasar.kit.errors import NotFoundError, PasarError, ValidationError
 from pasar.metrics.catalog import Catalog
 from pasar.metrics.compiler import Compiler
 from pasar.metrics.daily import DailyGroup, DailyStore, daily_groups, window_days
-from pasar.metrics.engines import duckdb as engine
+from pasar.metrics.engines import duckdb as duck_engine
+from pasar.metrics.engines import spark as spark_engine
 from pasar.warehouse.store import Manifest, Warehouse
 
+# PySpark is optional and typed; without it mypy sees the session as Any
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession  # type: ignore[import-not-found, unused-ignore]
+
 _SOURCE_KEY = b"pasar.source"
+ENGINE_KEY = "pasar.engine"
+Engine = Literal["duckdb", "spark"]
+ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
 T = TypeVar("T")
 
 
@@ -83,6 +99,21 @@ def source_fingerprint(catalog: Catalog, entity: str, manifest: Manifest, zone: 
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
+def check_engine(name: str) -> Engine:
+    """``name`` as a snapshot engine: ``duckdb`` or ``spark`` (which needs PySpark installed);
+    anything else is refused, saying what to use.
+
+    Example:
+        >>> check_engine("duckdb")
+        'duckdb'
+    """
+    if name not in ENGINES:
+        raise ValidationError(f"unknown engine {name!r}: use duckdb or spark", field="engine")
+    if name == "spark":
+        spark_engine.require()
+    return name
+
+
 def build_snapshots(
     entity: str,
     days: Sequence[dt.date],
@@ -92,23 +123,30 @@ def build_snapshots(
     *,
     force: bool = False,
     full: bool = False,
+    engine: str = "duckdb",
 ) -> SnapshotRun:
     """Compute (or reuse, when current) the snapshot of ``entity`` for each of ``days``.
 
     Windowed counts and sums come from daily partials (:mod:`pasar.metrics.daily`), computed
     only for the days that are missing; ``full`` computes everything from the rows instead.
+    ``engine="spark"`` computes the missing snapshots on Spark, from the rows (the master of
+    ``settings.spark_master``), stored as DuckDB stores them. A current snapshot is reused
+    whichever engine computed it.
     """
+    chosen = check_engine(engine)
     catalog.entity(entity)
     warehouse = Warehouse(settings.warehouse_dir)
     manifest = warehouse.manifest()
     con = warehouse.connect(con, manifest)  # every read below sees this one version
-    compiler = Compiler(catalog, "duckdb", settings.timezone)
     fingerprint = source_fingerprint(catalog, entity, manifest, settings.timezone)
     todo = [
         d
         for d in days
         if force or not _current(snapshot_path(settings.snapshots_dir, entity, d), fingerprint)
     ]
+    if chosen == "spark":
+        return _build_on_spark(entity, days, todo, settings, catalog, con, manifest, fingerprint)
+    compiler = Compiler(catalog, "duckdb", settings.timezone)
     store = DailyStore(settings.snapshots_dir, entity, catalog, compiler, warehouse)
     groups = daily_groups(catalog, entity) if todo and not full else []
     # the biggest groups first, so that the threads finish together
@@ -123,21 +161,109 @@ def build_snapshots(
     prepared = _each(groups, prepare, con)
     if len(todo) == 1 and groups:
         ready[todo[0]] = [p for p in prepared if p is not None]
+    metadata = {_SOURCE_KEY.decode(): fingerprint, ENGINE_KEY: "duckdb"}
     done: list[SnapshotFile] = []
     for day in days:
         path = snapshot_path(settings.snapshots_dir, entity, day)
         if day not in todo:
-            rows = pq.ParquetFile(path).metadata.num_rows
-            done.append(SnapshotFile(entity, day, path, rows, False))
+            done.append(_reused(entity, day, path))
             continue
         windows = ready.get(day) or _each(groups, partial(_window_of, store, day), con)
         daily = {(g.dataset, g.time): w.as_posix() for g, w in zip(groups, windows, strict=True)}
         select = compiler.snapshot(entity, day, daily=daily or None)
-        rows = engine.write_parquet(
-            con, select, path, {_SOURCE_KEY.decode(): fingerprint}, sync=True
-        )
+        rows = duck_engine.write_parquet(con, select, path, metadata, sync=True)
         done.append(SnapshotFile(entity, day, path, rows, True))
     return SnapshotRun(done, store.computed_days)
+
+
+def _reused(entity: str, day: dt.date, path: Path) -> SnapshotFile:
+    return SnapshotFile(entity, day, path, pq.ParquetFile(path).metadata.num_rows, False)
+
+
+def _build_on_spark(
+    entity: str,
+    days: Sequence[dt.date],
+    todo: Sequence[dt.date],
+    settings: Settings,
+    catalog: Catalog,
+    con: duckdb.DuckDBPyConnection,
+    manifest: Manifest,
+    fingerprint: str,
+) -> SnapshotRun:
+    """The snapshots of ``todo`` computed by Spark (one query per day over the rows of
+    ``manifest``), each stored with the schema DuckDB gives the same snapshot."""
+    if not todo:
+        paths = [(d, snapshot_path(settings.snapshots_dir, entity, d)) for d in days]
+        return SnapshotRun([_reused(entity, d, path) for d, path in paths], 0)
+    spark = _spark_session(settings.spark_master)
+    warehouse = Warehouse(settings.warehouse_dir)
+    spark_engine.register(spark, warehouse, manifest, settings.spark_warehouse_uri)
+    compiler = Compiler(catalog, "spark", settings.timezone)
+    schema = duckdb_schema(con, Compiler(catalog, "duckdb", settings.timezone), entity, todo[0])
+    metadata = {_SOURCE_KEY.decode(): fingerprint, ENGINE_KEY: "spark"}
+    done: list[SnapshotFile] = []
+    for day in days:
+        path = snapshot_path(settings.snapshots_dir, entity, day)
+        if day not in todo:
+            done.append(_reused(entity, day, path))
+            continue
+        table = conform(spark_engine.run(spark, compiler.snapshot(entity, day)), schema)
+        write_arrow(table, path, metadata)
+        done.append(SnapshotFile(entity, day, path, table.num_rows, True))
+    return SnapshotRun(done, 0)
+
+
+def _spark_session(master: str) -> SparkSession:
+    """The Spark session of ``master`` (empty: the running one, else local); a failure to
+    start names the master setting (PySpark's own message is a Java stack trace, or less)."""
+    try:
+        return spark_engine.session(master or None)
+    except Exception as exc:  # whatever PySpark or the JVM raised: the master is the likely cause
+        shown = master or f"{spark_engine.DEFAULT_MASTER} (the default)"
+        first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        raise PasarError(
+            f"Spark did not start with master {shown} (PASAR_SPARK_MASTER): {first}"
+        ) from exc
+
+
+def duckdb_schema(
+    con: duckdb.DuckDBPyConnection, compiler: Compiler, entity: str, day: dt.date
+) -> pa.Schema:
+    """The schema DuckDB stores the snapshot of ``entity`` with: its writer's column types
+    (written for the snapshot with no rows, so nothing is computed), the subject key and
+    ``as_of`` never NULL (DuckDB's writer marks them so, knowing the key is filtered and the
+    date a constant; an empty result no longer tells it)."""
+    with tempfile.TemporaryDirectory(prefix="pasar-schema-") as folder:
+        probe = Path(folder) / "snapshot.parquet"
+        duck_engine.write_parquet(con, compiler.snapshot(entity, day).limit(0), probe)
+        schema = pq.read_schema(probe).remove_metadata()
+    required = {compiler.catalog.entity(entity).key or "marketplace", "as_of"}
+    return pa.schema([f.with_nullable(f.name not in required) for f in schema])
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with exactly ``schema``: the same columns in the same order, each cast to its
+    type (a cast that would lose a value fails), NULL nowhere the schema forbids it."""
+    if table.column_names != schema.names:
+        raise ValueError(f"columns {table.column_names} differ from the stored {schema.names}")
+    for field in schema:
+        if not field.nullable and table[field.name].null_count:
+            raise ValueError(f"{field.name} has NULL values where the stored snapshot has none")
+    columns = [pc.cast(table[f.name], f.type) for f in schema]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def write_arrow(table: pa.Table, path: Path, metadata: Mapping[str, str]) -> None:
+    """Write ``table`` to ``path`` as DuckDB writes snapshots (Parquet, snappy, ``metadata`` as
+    key-value pairs, no Arrow schema of its own), flushed to disk and renamed over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    with pq.ParquetWriter(temporary, table.schema, compression="snappy", store_schema=False) as w:
+        w.write_table(table)
+        w.add_key_value_metadata(dict(metadata))
+    with temporary.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
 
 
 def _window_of(

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any, cast
 import pyarrow as pa
 from sqlglot import exp
 
+from pasar.kit.errors import PasarError
 from pasar.warehouse.contract import CONTRACT, LINEAGE_COLUMNS
-from pasar.warehouse.store import Warehouse, stored_columns
+from pasar.warehouse.store import Manifest, Warehouse, stored_columns
 
 # PySpark is typed; without it (the default environment) mypy sees these names as Any
 if TYPE_CHECKING:
@@ -80,6 +81,17 @@ def table_schema(table: str) -> str:
     return ", ".join(f"`{c}` {spark_type(table, c)}" for c in stored_columns(table))
 
 
+def require() -> None:
+    """Refuse, saying what to install, when PySpark is not installed."""
+    try:
+        import pyspark  # type: ignore[import-not-found, unused-ignore]  # noqa: F401
+    except ImportError as exc:
+        raise PasarError(
+            "the spark engine needs PySpark, which is not installed: install the spark extra "
+            "(`pip install 'pasar[spark]'`, or `uv sync --extra spark` in a checkout)"
+        ) from exc
+
+
 def session(master: str | None = None, app_name: str = "pasar") -> SparkSession:
     """A Spark session for metric SQL: SQL time zone UTC, ``TIMESTAMP`` meaning an instant.
 
@@ -131,18 +143,25 @@ def _log_config() -> Path:
     return path
 
 
-def register(spark: SparkSession, warehouse: Warehouse) -> None:
-    """One temporary view per warehouse table over the committed manifest's segments.
+def register(
+    spark: SparkSession,
+    warehouse: Warehouse,
+    manifest: Manifest | None = None,
+    root_uri: str = "",
+) -> None:
+    """One temporary view per warehouse table over the segments of ``manifest`` (default: the
+    committed one).
 
     Every view has the stored schema (contract columns, then lineage), an empty table too.
-    Segment paths are ``file:`` URIs: a cluster's executors must see the warehouse directory at
-    the same path (a shared filesystem).
+    Segments are read under ``root_uri`` (e.g. ``s3a://bucket/pasar/warehouse``, the same files
+    where a cluster's executors see them), by default the warehouse directory as a ``file:``
+    URI: then a cluster's executors must see it at the same path (a shared filesystem).
     """
-    manifest = warehouse.manifest()
-    root = warehouse.root.resolve()
+    manifest = manifest if manifest is not None else warehouse.manifest()
+    root = root_uri.rstrip("/") or warehouse.root.resolve().as_uri()
     for table in CONTRACT:
         schema = table_schema(table)
-        files = [(root / s.file).as_uri() for s in manifest.entry(table).segments]
+        files = [f"{root}/{s.file}" for s in manifest.entry(table).segments]
         frame: DataFrame = (
             spark.read.schema(schema).parquet(*files)
             if files
