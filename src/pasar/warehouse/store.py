@@ -4,7 +4,8 @@ A table is the union of the segment files its manifest entry lists. Writers neve
 file: they write new segments, then replace ``manifest.json`` in one atomic rename. A reader (or a
 writer killed half-way) therefore sees the whole of a batch or none of it. One writer at a time
 holds ``.lock``; files no manifest lists (left by a killed writer or superseded by a rewrite) are
-removed by the next writer once they are older than a grace period readers may still need.
+removed by the next writer once they are older than a grace period readers may still need. A
+writer that fails (a full disk, a bad batch) or does not commit removes the files it wrote.
 
 Example:
     >>> wh = Warehouse(Path(".pasar/warehouse"))            # doctest: +SKIP
@@ -15,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -28,7 +30,7 @@ from typing import Any
 import duckdb
 from pydantic import BaseModel, Field
 
-from pasar.kit.errors import ConflictError, InputError
+from pasar.kit.errors import ConflictError, InputError, PasarError
 from pasar.kit.sqltext import ident, literal, literal_list
 from pasar.warehouse.contract import CONTRACT, LINEAGE_COLUMNS
 
@@ -125,6 +127,25 @@ class Manifest(BaseModel):
         return self.tables.get(table, TableEntry())
 
 
+class WarehouseFullError(PasarError):
+    """The disk filled up while a batch was written; nothing of the batch was stored."""
+
+    code = "disk_full"
+    status_code = 507
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an error it came from) is "no space left on device"."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        if isinstance(seen, duckdb.Error) and "No space left on device" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 class Warehouse:
     """The Parquet warehouse under one root directory (``PASAR_HOME/warehouse``)."""
 
@@ -192,11 +213,23 @@ class Warehouse:
             lock.truncate()
             lock.write(f"pid {os.getpid()}")
             lock.flush()
+            writer = None
             try:
                 manifest = self.manifest()
                 self._collect_garbage(manifest)
-                yield WarehouseWriter(self, manifest)
+                writer = WarehouseWriter(self, manifest)
+                yield writer
+            except Exception as exc:
+                if _disk_full(exc):
+                    raise WarehouseFullError(
+                        f"no space left on the device while writing the warehouse {self.root}: "
+                        "the batch was not stored and the warehouse is unchanged; free some "
+                        "space and run it again"
+                    ) from exc
+                raise
             finally:
+                if writer is not None and not writer.committed:
+                    writer.discard()  # never listed by a manifest, so no reader can need them
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
     def _collect_garbage(self, manifest: Manifest) -> None:
@@ -218,6 +251,7 @@ class WarehouseWriter:
             name: entry.model_copy(deep=True) for name, entry in manifest.tables.items()
         }
         self._written: list[Path] = []
+        self.committed = False
 
     def write_segment(
         self, con: duckdb.DuckDBPyConnection, table: str, select_sql: str, name: str
@@ -226,6 +260,7 @@ class WarehouseWriter:
         relative = f"{table}/{name}.parquet"
         path = self.warehouse.root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._written.append(path)  # before writing: a failed COPY may leave part of it
         columns = ", ".join(
             f"CAST({ident(c)} AS {duck_type(table, c)}) AS {ident(c)}"
             for c in stored_columns(table)
@@ -237,7 +272,6 @@ class WarehouseWriter:
         rows = con.execute(
             f"SELECT count(*) FROM read_parquet({literal(path.as_posix())})"
         ).fetchall()[0][0]
-        self._written.append(path)
         if rows == 0:
             path.unlink()
             self._written.remove(path)
@@ -261,11 +295,22 @@ class WarehouseWriter:
         )
         root = self.warehouse.root
         tmp = root / f".{MANIFEST}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(manifest.model_dump(mode="json"), indent=1))
-        _fsync(tmp)
-        os.replace(tmp, root / MANIFEST)
+        try:
+            tmp.write_text(json.dumps(manifest.model_dump(mode="json"), indent=1))
+            _fsync(tmp)
+            os.replace(tmp, root / MANIFEST)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        self.committed = True
         _fsync(root)
         return manifest
+
+    def discard(self) -> None:
+        """Remove the segments this writer wrote (for a batch that is not committed)."""
+        for path in self._written:
+            path.unlink(missing_ok=True)
+        self._written.clear()
 
 
 def _fsync(path: Path) -> None:
