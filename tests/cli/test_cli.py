@@ -12,6 +12,7 @@ import pytest
 
 from pasar import __version__, migrations
 from pasar.cli.main import main
+from pasar.config import get_settings
 from pasar.warehouse.store import Warehouse
 
 
@@ -125,3 +126,17 @@ def test_demo_generates_migrates_and_summarises(
     assert "All " in out and "rows accepted" in out
     code, out, _ = run("demo", "--profile", "small", "--no-serve", capsys=capsys)
     assert code == 0 and "reusing it" in out and "Warehouse already holds" in out
+
+
+def test_a_database_that_does_not_answer_is_one_line(
+    pasar_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(
+        "PASAR_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2"
+    )
+    get_settings.cache_clear()
+    code = main(["users", "list"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error: the database did not answer (")
+    assert "run the command again when the database is back" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 3  # one line, wrapped

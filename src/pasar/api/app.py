@@ -9,6 +9,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from pasar import __version__, console
@@ -76,6 +78,10 @@ def api_routes() -> list[tuple[str, APIRoute]]:
         for route in router.routes
         if isinstance(route, APIRoute)
     ]
+
+
+LOG = logging.getLogger(__name__)
+RETRY_AFTER = 5  # seconds a client is asked to wait when the database does not answer
 
 
 def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
@@ -137,6 +143,20 @@ def create_app(settings: Settings, scheme: str = "tokopedia-id") -> FastAPI:
         if not request.url.path.startswith("/api/"):
             return error_page(request, 422, f"{where}: {first.get('msg', 'invalid')}")
         return _error(422, "invalid", f"{where}: {first.get('msg', 'invalid')}", where or None)
+
+    @app.exception_handler(OperationalError)
+    async def _store_down(request: Request, exc: OperationalError) -> Response:
+        # the operational store is not answering (restarting, unreachable, locked): the unit
+        # of work was rolled back, and the pool checks its connections before the next one
+        reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        LOG.warning("the store did not answer %s %s: %s", request.method, request.url.path, reason)
+        message = "the database is not answering; try again in a moment"
+        if not request.url.path.startswith("/api/"):
+            answer = error_page(request, 503, message)
+        else:
+            answer = _error(503, "unavailable", message)
+        answer.headers["Retry-After"] = str(RETRY_AFTER)
+        return answer
 
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSONResponse:

@@ -6,6 +6,7 @@ import sys
 
 import typer
 from rich.markup import escape
+from sqlalchemy.exc import OperationalError
 
 from pasar import __version__
 from pasar.cli import (
@@ -84,6 +85,17 @@ def main(argv: list[str] | None = None) -> int:
             raise
         errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2
+    except OperationalError as exc:  # the operational store is down, restarting or locked
+        if debug:
+            raise
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        errors.print(
+            f"[bold red]error:[/] the database did not answer ({escape(reason)}); the step "
+            "under way was rolled back: run the command again when the database is back",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return 1
     except Exception as exc:
         if debug:
             raise

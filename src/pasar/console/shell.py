@@ -186,7 +186,13 @@ class Page:
 def error_page(request: Request, status: int, message: str) -> Response:
     """An error page for a console request refused before its page could be built (a stale
     form, a field the form lacks): said in words, with a way back, never as JSON."""
-    titles = {403: "Not allowed", 404: "Not found", 409: "Not done", 413: "Too large"}
+    titles = {
+        403: "Not allowed",
+        404: "Not found",
+        409: "Not done",
+        413: "Too large",
+        503: "Try again in a moment",
+    }
     context = {
         "user": None,
         "lang": "en",
