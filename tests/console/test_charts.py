@@ -34,14 +34,21 @@ def draws(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_the_same_chart_is_drawn_once(draws: list[str]) -> None:
-    first = charts.line_chart(_series(), "Points <b>")
-    again = charts.line_chart(_series(), "Points <b>")
-    assert again == first and draws == ["Points <b>"]
-    assert "<svg" in first and "Points &lt;b&gt;" in first and "Points <b>" not in first
-    other = charts.line_chart(_series(shift=1), "Points <b>")
+    labels, values = ["Jawa Barat", "Bali"], [3.0, 1.0]
+    first = charts.bar_chart(labels, values, "Shops <b>")
+    again = charts.bar_chart(labels, values, "Shops <b>")
+    assert again == first and draws == ["Shops <b>"]
+    assert "<svg" in first and "Shops &lt;b&gt;" in first and "Shops <b>" not in first
+    other = charts.bar_chart(labels, [3.0, 2.0], "Shops <b>")
     assert other != first and len(draws) == 2
-    charts.line_chart(_series(), "Points <b>", percent=True)  # an option is part of the input
+    charts.bar_chart(labels, values, "Shops <b>", height=3.0)  # an option is part of the input
     assert len(draws) == 3
+
+
+def test_line_charts_are_written_without_matplotlib(draws: list[str]) -> None:
+    svg = charts.line_chart(_series(), "Points <b>")
+    assert draws == [] and svg.startswith('<svg class="chart"')
+    assert "Points &lt;b&gt;" in svg and "Points <b>" not in svg
 
 
 def test_only_the_last_charts_are_kept(draws: list[str]) -> None:
