@@ -125,3 +125,25 @@ def test_a_token_records_its_use_at_most_once_a_minute(database: Database) -> No
             seen.append(session.scalars(select(ApiToken.last_used_at)).one())
     first, minute, two = T0, T0 + dt.timedelta(seconds=60), T0 + dt.timedelta(seconds=125)
     assert seen == [first, first, first, minute, minute, two]
+
+
+def test_a_request_never_waits_for_another_to_record_the_tokens_use(database: Database) -> None:
+    with frozen_at(T0), database.unit_of_work() as session:
+        user = create_user(session, "etl", "ETL", "analyst", PASSWORD)
+        plain = issue_token(session, user, "etl", ["metrics:read"])[1]
+    later = T0 + dt.timedelta(minutes=5)
+    first = database.session_factory()
+    try:
+        with frozen_at(later):
+            verify_token(first, plain)  # records the use: the token's row is now locked
+            first.flush()
+            if database.engine.dialect.name == "postgresql":  # SQLite: one writer at a time
+                with database.unit_of_work() as second:  # another request, same token
+                    second.execute(text("SET LOCAL lock_timeout = '2s'"))  # a wait fails
+                    assert verify_token(second, plain)[1] == ["metrics:read"]
+                    second.flush()
+        first.commit()
+    finally:
+        first.close()
+    with database.unit_of_work() as session:
+        assert session.scalars(select(ApiToken.last_used_at)).one() == later

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import String, select
+from sqlalchemy import String, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from pasar.kit.db import Database, UTCDateTime
+from pasar.kit.db import Database, UTCDateTime, claim_row
 from pasar.kit.errors import ConflictError
 from pasar.kit.versioning import Versioned, expect_version
 
@@ -111,3 +111,21 @@ def test_expect_version_refuses_an_edit_of_an_old_version(db: Database) -> None:
         expect_version(session.get_one(Case, 1), seen_version=1)
     assert caught.value.field == "version"
     assert "version 1" in caught.value.message and "now version 2" in caught.value.message
+
+
+def test_a_claimed_row_is_skipped_by_others_not_waited_for(db: Database) -> None:
+    with db.unit_of_work() as session:
+        session.add(Case(id=1, status="open"))
+    holder = db.session_factory()
+    try:
+        assert claim_row(holder, Case, 1)
+        if db.engine.dialect.name == "postgresql":  # SQLite has one writer at a time anyway
+            with db.unit_of_work() as other:
+                other.execute(text("SET LOCAL lock_timeout = '2s'"))  # a wait fails
+                assert not claim_row(other, Case, 1)  # at once, not after the holder ends
+        assert not claim_row(holder, Case, 2)  # no such row
+    finally:
+        holder.rollback()
+        holder.close()
+    with db.unit_of_work() as other:
+        assert claim_row(other, Case, 1)  # free again

@@ -30,6 +30,7 @@ from pasar.audit.service import audit, snapshot
 from pasar.auth.models import ApiToken, User
 from pasar.auth.roles import CONFINED, ROLES, SCOPES
 from pasar.kit.clock import now
+from pasar.kit.db import claim_row
 from pasar.kit.errors import ConflictError, NotFoundError, PasarError, ValidationError
 from pasar.kit.issues import did_you_mean
 
@@ -221,8 +222,12 @@ def verify_token(session: Session, plain: str) -> tuple[User, list[str]]:
         raise refused
     if token.expires_at is not None and token.expires_at <= moment:
         raise refused
-    if token.last_used_at is None or moment - token.last_used_at >= LAST_USED_EVERY:
-        token.last_used_at = moment  # at most once a minute: a read must not write each time
+    stale = token.last_used_at is None or moment - token.last_used_at >= LAST_USED_EVERY
+    # at most once a minute (a read must not write each time), and only by a request that gets
+    # the row at once: the row stays locked until the request ends, and every request with the
+    # token in that minute would otherwise queue behind it
+    if stale and claim_row(session, ApiToken, token.id):
+        token.last_used_at = moment
     return user, [s for s in token.scopes if s in ROLES[user.role]]
 
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -125,3 +125,12 @@ class Database:
     def dispose(self) -> None:
         """Close pooled connections."""
         self.engine.dispose()
+
+
+def claim_row(session: Session, entity: type[Any], key: int) -> bool:
+    """Lock row ``key`` of ``entity`` for this transaction unless another transaction holds
+    it (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has one writer at a time anyway):
+    whether this transaction may write it without waiting."""
+    primary = entity.__mapper__.primary_key[0]
+    query = select(primary).where(primary == key).with_for_update(skip_locked=True)
+    return session.scalar(query) is not None
