@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -58,8 +59,23 @@ def _measure(fn: Callable[..., T], *args: object) -> tuple[T, float, int]:
     start = time.perf_counter()
     value = fn(*args)
     seconds = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    return value, seconds, peak_kib
+    return value, seconds, peak_rss_kib()
+
+
+def peak_rss_kib() -> int:
+    """This process's own peak resident memory in KiB.
+
+    Linux keeps ``ru_maxrss`` across ``fork`` and ``exec``: a spawned child reports at least
+    the RSS its parent had when it started it. The memory map's high-water mark (``VmHWM``)
+    starts afresh with the child's own program, so it is read first.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
 
 
 def run_isolated(fn: Callable[..., T], *args: object) -> Measured[T]:
