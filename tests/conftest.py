@@ -41,6 +41,16 @@ def postgres_unavailable() -> str | None:
     return None
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """An xdist controller collects nothing, so it never imports ``tests/reliability/conftest``
+    whose terminal summary prints the counts of cases tried: it is loaded here instead."""
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        from tests.reliability import conftest as reliability
+
+        if not config.pluginmanager.is_registered(reliability):
+            config.pluginmanager.register(reliability, "tests.reliability.conftest")
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database URL on each backend (a fresh schema on PostgreSQL)."""

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from anyio import to_thread
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
@@ -42,7 +42,7 @@ from pasar.api import (
 )
 from pasar.api.pages import ErrorBody, ErrorDetail, errors
 from pasar.config import Settings
-from pasar.console.shell import SignInRequiredError, error_page
+from pasar.console.shell import SignInRequiredError, error_page, refuse_nul_characters
 from pasar.kit.db import Database
 from pasar.kit.errors import PasarError
 
@@ -118,7 +118,7 @@ def create_app(settings: Settings, scheme: str = "tokopedia-id") -> FastAPI:
         if route.body_field is not None:
             route.responses.setdefault(400, errors(400)[400])
     for page_router in console.ROUTERS:
-        app.include_router(page_router)
+        app.include_router(page_router, dependencies=[Depends(refuse_nul_characters)])
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     @app.get("/api/health", tags=["health"], response_model=Health)
@@ -139,7 +139,10 @@ def create_app(settings: Settings, scheme: str = "tokopedia-id") -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query"))
+        loc = list(first.get("loc", ()))
+        if loc[:1] in (["body"], ["query"]):  # where it was, not a field (a field may be "body")
+            loc = loc[1:]
+        where = ".".join(str(p) for p in loc)
         if not request.url.path.startswith("/api/"):
             return error_page(request, 422, f"{where}: {first.get('msg', 'invalid')}")
         return _error(422, "invalid", f"{where}: {first.get('msg', 'invalid')}", where or None)

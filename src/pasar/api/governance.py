@@ -282,7 +282,9 @@ def appeal_out(appeal: Appeal) -> AppealOut:
 
 
 class Decision(BaseModel):
-    decision: Text = Field(description="accept or reject (appeals); approve or reject (actions)")
+    decision: Text = Field(
+        max_length=20, description="accept or reject (appeals); approve or reject (actions)"
+    )
     reason: Text = Field(min_length=1, max_length=2000)
     version: int | None = Field(None, description="The version you reviewed (409 if changed).")
 

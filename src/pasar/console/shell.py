@@ -29,6 +29,7 @@ from pasar.console.formats import local_time, show
 from pasar.console.labels import translate
 from pasar.console.tables import download as download_table
 from pasar.console.tables import find, turn_pages
+from pasar.kit.errors import ValidationError
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals.update(show=show, local_time=local_time)
@@ -201,6 +202,21 @@ def error_page(request: Request, status: int, message: str) -> Response:
         "message": message,
     }
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+FORM_ENCODED = "application/x-www-form-urlencoded"
+
+
+async def refuse_nul_characters(request: Request) -> None:
+    """Console forms: a field holding a NUL character is refused on every store alike
+    (PostgreSQL text cannot keep one). Only URL-encoded forms: FastAPI has read them already;
+    multipart forms are read by their pages with their own limits (and check NUL there)."""
+    content_type = request.headers.get("content-type", "")
+    if request.method != "POST" or not content_type.startswith(FORM_ENCODED):
+        return
+    for name, value in (await request.form()).multi_items():
+        if isinstance(value, str) and "\x00" in value:
+            raise ValidationError(f"{name}: NUL characters are not allowed", field=name)
 
 
 def page(request: Request, unit: Session = Depends(session, scope="function")) -> Page:

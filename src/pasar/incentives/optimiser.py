@@ -387,6 +387,8 @@ def lp_bound(
     """The value of the linear relaxation: no allocation can do better."""
     value, cost = _check(value, cost)
     m = value.shape[0]
+    if m == 0:  # no merchant: nothing to relax (linprog refuses an empty problem)
+        return 0.0
     objective, constraints = _matrices(
         value, cost, budget, _groups(groups, m), dict(min_share or {})
     )

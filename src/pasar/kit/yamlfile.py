@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -35,8 +36,20 @@ class LineMapping(dict[Any, Any]):
     lines: dict[Any, int]
 
 
+# a value quoted in a message: a few items deep (a YAML alias bomb would print for ever)
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring = 2, 4, 4, 60
+_SHORT.repr_LineMapping = _SHORT.repr_dict  # type: ignore[attr-defined]  # not repr() in full
+
+
 class _LineLoader(yaml.SafeLoader):
     """Pure Python: slower, with the clearer messages for broken files."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:  # 30 February, a 5,000-digit number
+            raise yaml.constructor.ConstructorError(None, None, str(exc), node.start_mark) from exc
 
 
 class _FastLineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -72,16 +85,27 @@ def parse_yaml(name: str, text: str, issues: Issues) -> Any:
     the reason to ``issues`` when it is not valid YAML."""
     try:
         return yaml.load(text, Loader=_FastLineLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, OverflowError, RecursionError):
         pass
-    try:  # read again for the better message
-        return yaml.load(text, Loader=_LineLoader)
+    loader: _LineLoader | None = None
+    try:
+        loader = _LineLoader(text)  # read again for the better message
+        return loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
+        if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow
+            line = text[: exc.position].count("\n") + 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         issues.add(name, line, f"not valid YAML: {problem}")
         return None
+    except RecursionError:
+        line = loader.get_mark().line + 1 if loader is not None else 0
+        issues.add(name, line, "not valid YAML: nested too deeply")
+        return None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def validate_model(
@@ -97,17 +121,25 @@ def validate_model(
     every error to ``issues`` at the line of the key it concerns."""
     kind = model.__name__.lower()
     if not isinstance(item, LineMapping):
-        issues.add(file, parent_line, f"each {kind} must be a mapping, got {item!r}")
+        issues.add(file, parent_line, f"each {kind} must be a mapping, got {_SHORT.repr(item)}")
         return None
-    name = label(item) if label else f"{kind} {item.get('name', item.get('id', '?'))}"
     try:
         return model.model_validate({**item, **extra})
     except pydantic.ValidationError as exc:
+        shown = {key: _shown(value) for key, value in item.items()}  # what names the item
+        name = label(shown) if label else f"{kind} {shown.get('name', shown.get('id', '?'))}"
         for error in exc.errors():
             line, where = locate(item, error["loc"])
             message = error_message(error, model)
             issues.add(file, line, f"{name}: {where + ': ' if where else ''}{message}")
     return None
+
+
+def _shown(value: Any) -> Any:
+    """A value as a message may quote it: short text as it is, anything else abbreviated."""
+    if (isinstance(value, str) and len(value) <= 100) or isinstance(value, int | float | bool):
+        return value
+    return _SHORT.repr(value)
 
 
 def locate(item: LineMapping, loc: tuple[int | str, ...]) -> tuple[int, str]:

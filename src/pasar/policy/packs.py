@@ -220,7 +220,7 @@ def read_pack(path: Path, issues: Issues) -> Pack | None:
         issues.add(name, 1, "a pack file is a mapping with pack, version, policies …")
         return None
     policies = document.get("policies")
-    if isinstance(policies, list):
+    if isinstance(policies, list) and policies:  # an empty list is refused by the pack's model
         checked = []
         for item in policies:
             fields = tuple((str(k), line) for k, line in getattr(item, "lines", {}).items())

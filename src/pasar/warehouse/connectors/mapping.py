@@ -15,11 +15,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pasar.kit.clock import known_zone
 from pasar.kit.errors import InputError
+from pasar.kit.issues import Issues
+from pasar.kit.yamlfile import parse_yaml
 from pasar.warehouse.contract import CONTRACT
 from pasar.warehouse.ingest.parsing import NumberStyle, check_time_format
 
@@ -102,11 +103,16 @@ class Mapping(BaseModel):
 def load_mapping(path: Path) -> Mapping:
     """Read and check a mapping file; every problem names the file and the field."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read the mapping file: {exc.strerror}", file=str(path)) from exc
-    except yaml.YAMLError as exc:
-        raise InputError(f"the mapping file is not valid YAML: {exc}", file=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the mapping file is not UTF-8 text: {exc}", file=str(path)) from exc
+    unreadable = Issues()  # the YAML reader of catalogs: duplicate keys, deep nesting … refused
+    data = parse_yaml(str(path), text, unreadable)
+    if unreadable:
+        where = [f"line {i.line}: {i.message}" if i.line else i.message for i in unreadable]
+        raise InputError("; ".join(where), file=str(path))
     if not isinstance(data, dict):
         raise InputError("a mapping file must be a YAML mapping with 'columns'", file=str(path))
     try:

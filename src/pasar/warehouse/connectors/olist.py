@@ -37,7 +37,8 @@ import duckdb
 from pasar.kit.errors import InputError
 from pasar.kit.sqltext import ident, literal
 from pasar.warehouse.connectors.base import Connector, ConnectorOptions, Plan, require_column
-from pasar.warehouse.ingest.parsing import ParseOptions
+from pasar.warehouse.contract import CONTRACT
+from pasar.warehouse.ingest.parsing import ParseOptions, typed_value
 from pasar.warehouse.ingest.readers import RawFile
 from pasar.warehouse.ingest.sources import Field, TableSource
 
@@ -100,7 +101,7 @@ class OlistConnector(Connector):
         plan = Plan()
         items = self._union(con, files.get("items", []), "olist_items", ITEM_COLUMNS)
         if items:
-            self._per_seller(con, items)
+            self._per_seller(con, items, parse)
         self._translation(con, files.get("translation", []))
         wanted = {options.table} if options.table else None
 
@@ -150,17 +151,39 @@ class OlistConnector(Connector):
         return name
 
     @staticmethod
-    def _per_seller(con: duckdb.DuckDBPyConnection, items: str) -> None:
-        """Each (order, seller) pair: its split order id, gmv, dispatch deadline, first product."""
+    def _per_seller(con: duckdb.DuckDBPyConnection, items: str, parse: ParseOptions) -> None:
+        """Each (order, seller) pair: its split order id, gmv, dispatch deadline, first product.
+
+        Prices are read like every amount (``1,234.50`` too). As in validation, a line in a
+        later file of the batch replaces the same line of an earlier one, and an exact copy in
+        one file counts once; conflicting copies in one file leave the gmv unknown (NULL), and a
+        price that cannot be read becomes the gmv, so that the order is refused with it.
+        """
+        price = typed_value(CONTRACT["order_items"].column("unit_price"), "price", "text", parse)
+        total = "CAST(sum(amount) AS VARCHAR)"  # text the source's number style reads back
+        total = total if parse.number_style == "en" else f"replace({total}, '.', ',')"
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE olist_parts AS
-            WITH pairs AS (
+            WITH latest AS (
+                SELECT *, _file = max(_file) OVER (
+                    PARTITION BY trim(order_id), trim(order_item_id)) AS in_last_file
+                FROM {ident(items)}
+            ),
+            lines AS (
+                SELECT DISTINCT order_id, order_item_id, seller_id, product_id,
+                                shipping_limit_date, price, {price} AS amount
+                FROM latest WHERE in_last_file
+            ),
+            pairs AS (
                 SELECT trim(order_id) AS order_id, trim(seller_id) AS seller_id,
-                       sum(TRY_CAST(price AS DECIMAL(18,2))) AS gmv,
+                       CASE WHEN count(*) > count(DISTINCT trim(order_item_id)) THEN NULL
+                            WHEN count(*) > count(amount)
+                            THEN min(coalesce(price, '')) FILTER (WHERE amount IS NULL)
+                            ELSE {total} END AS gmv,
                        min(shipping_limit_date) AS ship_by,
                        arg_min(trim(product_id), TRY_CAST(order_item_id AS INTEGER)) AS product_id
-                FROM {ident(items)} GROUP BY 1, 2
+                FROM lines GROUP BY 1, 2
             )
             SELECT *,
                    CASE WHEN count(*) OVER (PARTITION BY order_id) > 1
@@ -289,7 +312,7 @@ class OlistConnector(Connector):
             "buyer_id": Field("buyer_id", "customer_unique_id"),
             "created_at": Field(o["order_purchase_timestamp"], "order_purchase_timestamp"),
             "paid_at": Field(o["order_approved_at"], "order_approved_at"),
-            "ship_by_at": Field("ship_by", "shipping_limit_date"),
+            "ship_by_at": Field("ship_by", "shipping_limit_date (earliest of the order's items)"),
             "shipped_at": Field(o["order_delivered_carrier_date"], "order_delivered_carrier_date"),
             "estimated_delivery_at": Field(
                 o["order_estimated_delivery_date"], "order_estimated_delivery_date"

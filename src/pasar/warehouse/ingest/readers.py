@@ -337,7 +337,7 @@ def _read_csv_exact(
             except StopIteration:
                 break
             except csv.Error as exc:
-                bad.append(BadRecord(row_number, f"unreadable record: {exc}", ""))
+                bad.append(BadRecord(row_number, _unreadable_record(exc), ""))
                 if reader.line_num == line:
                     break  # no progress: nothing more can be read
                 continue
@@ -363,6 +363,15 @@ def _read_csv_exact(
     )
     blanks = _publish(con, table, path, pa.array(numbers, pa.int64()), arrow)
     return RawFile(path, table, names, len(numbers), bad, blank_rows=blanks)
+
+
+def _unreadable_record(exc: csv.Error) -> str:
+    """Why the csv module could not split a record, in the user's words."""
+    if str(exc) == "unexpected end of data":
+        return "unterminated quote: the file ends inside a quoted value"
+    if "expected after" in str(exc):
+        return f"misplaced quote: {exc}"
+    return f"unreadable record: {exc}"
 
 
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes the decoder could not read (surrogateescape)
