@@ -46,6 +46,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -248,6 +249,45 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 
 # --- the load ----------------------------------------------------------------------------------
 
+
+def lua_done(counters: Sequence[tuple[str, str]] = ()) -> str:
+    """The wrk script's ``done``, which writes one ``PASAR_WRK {json}`` line (read by
+    :func:`run_wrk`): wrk's figures, the non-2xx answers (the threads' ``non2xx`` summed) and,
+    for each ``(key, variable)`` of ``counters``, the threads' ``variable`` summed under ``key``.
+    Each counter's sum is a local named by its variable's first letter, so these must differ.
+    A fragment of a ``%``-template (its ``%`` doubled), like the scripts it ends."""
+    names = [variable[0] for _, variable in counters]
+    if len(set(names)) != len(names):
+        raise ValueError(f"counters need distinct first letters: {counters}")
+    sums = "".join(
+        f'\n    {name} = {name} + thread:get("{variable}")'
+        for name, (_, variable) in zip(names, counters, strict=True)
+    )
+    if counters:
+        locals_ = ", ".join(["bad", *names]) + " = " + ", ".join(["0"] * (len(names) + 1))
+        loop = f'do\n    bad = bad + thread:get("non2xx"){sums}\n  end'
+        keys = ", ".join(f'"{key}": %%.0f' for key, _ in counters)
+        tail = f", ' ..\n    '{keys}}}\\n',"
+    else:  # the same on one line
+        locals_ = "bad = 0"
+        loop = 'do bad = bad + thread:get("non2xx") end'
+        tail = "}\\n',"
+    extra = "".join(f", {name}" for name in names)
+    return f"""function done(summary, latency, requests)
+  local {locals_}
+  for _, thread in ipairs(threads) {loop}
+  local e = summary.errors
+  io.write(string.format(
+    'PASAR_WRK {{"requests": %%.0f, "duration_us": %%.0f, "bytes": %%.0f, "non2xx": %%.0f, ' ..
+    '"connect": %%.0f, "read": %%.0f, "write": %%.0f, "status": %%.0f, "timeout": %%.0f, ' ..
+    '"p50_us": %%.0f, "p90_us": %%.0f, "p99_us": %%.0f, "max_us": %%.0f, "mean_us": %%.1f{tail}
+    summary.requests, summary.duration, summary.bytes, bad, e.connect, e.read, e.write,
+    e.status, e.timeout, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max, latency.mean{extra}))
+end
+"""
+
+
 LUA = """
 local paths = {%(paths)s}
 local threads = {}
@@ -274,19 +314,7 @@ function response(status, headers, body)
   if status < 200 or status > 299 then non2xx = non2xx + 1 end
 end
 
-function done(summary, latency, requests)
-  local bad = 0
-  for _, thread in ipairs(threads) do bad = bad + thread:get("non2xx") end
-  local e = summary.errors
-  io.write(string.format(
-    'PASAR_WRK {"requests": %%.0f, "duration_us": %%.0f, "bytes": %%.0f, "non2xx": %%.0f, ' ..
-    '"connect": %%.0f, "read": %%.0f, "write": %%.0f, "status": %%.0f, "timeout": %%.0f, ' ..
-    '"p50_us": %%.0f, "p90_us": %%.0f, "p99_us": %%.0f, "max_us": %%.0f, "mean_us": %%.1f}\\n',
-    summary.requests, summary.duration, summary.bytes, bad, e.connect, e.read, e.write,
-    e.status, e.timeout, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency.max, latency.mean))
-end
-"""
+""" + lua_done()
 
 
 @dataclass(frozen=True)

@@ -287,26 +287,14 @@ function response(status, headers, body)
   end
 end
 
-function done(summary, latency, requests)
-  local bad, d, a, p, s = 0, 0, 0, 0, 0
-  for _, thread in ipairs(threads) do
-    bad = bad + thread:get("non2xx")
-    d = d + thread:get("decisions")
-    a = a + thread:get("appeals")
-    p = p + thread:get("plans")
-    s = s + thread:get("sent")
-  end
-  local e = summary.errors
-  io.write(string.format(
-    'PASAR_WRK {"requests": %%.0f, "duration_us": %%.0f, "bytes": %%.0f, "non2xx": %%.0f, ' ..
-    '"connect": %%.0f, "read": %%.0f, "write": %%.0f, "status": %%.0f, "timeout": %%.0f, ' ..
-    '"p50_us": %%.0f, "p90_us": %%.0f, "p99_us": %%.0f, "max_us": %%.0f, "mean_us": %%.1f, ' ..
-    '"decisions": %%.0f, "appeals": %%.0f, "plans": %%.0f, "writes_sent": %%.0f}\\n',
-    summary.requests, summary.duration, summary.bytes, bad, e.connect, e.read, e.write,
-    e.status, e.timeout, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency.max, latency.mean, d, a, p, s))
-end
-"""
+""" + api.lua_done(
+    [
+        ("decisions", "decisions"),
+        ("appeals", "appeals"),
+        ("plans", "plans"),
+        ("writes_sent", "sent"),
+    ]
+)
 
 
 def _lua_value(value: object) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
-import os
 import shutil
 import time
 from collections import Counter
@@ -54,22 +53,8 @@ from pasar.warehouse.ingest.batch import IngestRequest, ingest
 from pasar.warehouse.store import Warehouse
 from pasar.warehouse.synth.generator import generate
 from pasar.warehouse.synth.profile import load_profile
-
-
-def _pyspark_missing() -> str | None:
-    try:
-        import pyspark  # noqa: F401
-    except ImportError as exc:
-        return f"PySpark is not installed (the spark extra): {exc}"
-    return None
-
-
-PYSPARK_MISSING = _pyspark_missing()
-REQUIRED = os.environ.get("CI") == "true"  # CI runs the Spark tests: no PySpark is a failure
-# skip before the marketplace is generated; under CI=true the runs fixture fails instead
-WITH_PYSPARK = pytest.mark.skipif(
-    PYSPARK_MISSING is not None and not REQUIRED, reason=str(PYSPARK_MISSING)
-)
+from tests.spark import WITH_PYSPARK
+from tests.spark import pyspark_available as pyspark_available  # the fixture
 
 DAYS = 3
 RELATIVE = 1e-9
@@ -92,11 +77,7 @@ class Runs:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
-    if PYSPARK_MISSING is not None:
-        if REQUIRED:
-            pytest.fail(f"CI=true requires PySpark for the Spark pipeline test: {PYSPARK_MISSING}")
-        pytest.skip(PYSPARK_MISSING)
+def runs(tmp_path_factory: pytest.TempPathFactory, pyspark_available: None) -> Iterator[Runs]:
     from pyspark.sql import SparkSession
 
     root = tmp_path_factory.mktemp("pipeline-spark")

@@ -8,7 +8,6 @@ back as an ``ExpressionError`` naming the problem — never another exception, n
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Iterator
 
 import duckdb
@@ -27,20 +26,11 @@ from pasar.metrics.expressions import (
     parse_expression,
     render,
 )
+from tests.sqlglot_logging import quiet_sqlglot as quiet_sqlglot  # the autouse fixture
 
 COLUMNS = {"gmv", "status", "created_at", "shipped_at", "quantity", "unit_price"}
 ZONE = "Asia/Jakarta"
 JAKARTA = dt.timezone(dt.timedelta(hours=7))
-
-
-@pytest.fixture(autouse=True)
-def _quiet_sqlglot() -> Iterator[None]:
-    """SQLGlot logs a warning for statements it falls back on; the tests only look at errors."""
-    logger = logging.getLogger("sqlglot")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    yield
-    logger.setLevel(level)
 
 
 @pytest.fixture(scope="module")

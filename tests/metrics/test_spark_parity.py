@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,26 +30,17 @@ from pasar.warehouse.contract import CONTRACT
 from pasar.warehouse.store import Warehouse, stored_columns
 from pasar.warehouse.synth.profile import load_profile
 from tests.metrics.conftest import Marketplace
+from tests.spark import WITH_PYSPARK
+from tests.spark import pyspark_available as pyspark_available  # the fixtures
+from tests.spark import spark as spark
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 
-def _pyspark_missing() -> str | None:
-    try:
-        import pyspark  # noqa: F401
-    except ImportError as exc:
-        return f"PySpark is not installed (the spark extra): {exc}"
-    return None
-
-
-PYSPARK_MISSING = _pyspark_missing()
-REQUIRED = os.environ.get("CI") == "true"  # CI runs these tests: no PySpark is a failure there
-
 pytestmark = [
     pytest.mark.slow,
-    # skip before the marketplace is generated; under CI=true the spark fixture fails instead
-    pytest.mark.skipif(PYSPARK_MISSING is not None and not REQUIRED, reason=str(PYSPARK_MISSING)),
+    WITH_PYSPARK,  # skip before the marketplace is generated; under CI=true spark fails instead
 ]
 
 ZONE = "Asia/Jakarta"
@@ -63,20 +52,6 @@ LAST_DAY = _PROFILE.end_date - dt.timedelta(days=1)
 MID_PERIOD = _PROFILE.start_date + dt.timedelta(days=_PROFILE.days // 2 + 15)
 AS_OF_DATES = (LAST_DAY, MID_PERIOD)
 ENTITIES = sorted(load_catalog().entities)
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[SparkSession]:
-    """A local Spark session (fails without PySpark under ``CI=true``)."""
-    if PYSPARK_MISSING is not None:
-        if REQUIRED:
-            pytest.fail(f"CI=true requires PySpark for the Spark parity tests: {PYSPARK_MISSING}")
-        pytest.skip(PYSPARK_MISSING)
-    from pasar.metrics.engines import spark as spark_engine
-
-    session = spark_engine.session()
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ from pasar.policy.evaluate import evaluate
 from pasar.policy.packs import PolicyLibrary, load_library, snapshot_columns
 from pasar.policy.predicate import parse_when
 from pasar.policy.template import parse_template
+from tests.sqlglot_logging import quiet_sqlglot as quiet_sqlglot  # the autouse fixture
 
 CATALOG = load_catalog([])
 COLUMNS = snapshot_columns(CATALOG, "seller")
@@ -279,16 +278,6 @@ HOSTILE: list[Any] = [
     case("seller_id GLOB '*'", "when may not use Glob", "glob-operator"),
     case("regexp_matches(seller_id, 'x')", "may not use function regexp_like()", "regexp"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _quiet_sqlglot() -> Iterator[None]:
-    """SQLGlot logs a warning for statements it falls back on; the tests only look at errors."""
-    logger = logging.getLogger("sqlglot")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    yield
-    logger.setLevel(level)
 
 
 def refused(text: str) -> str:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -184,26 +184,27 @@ def _olist_export() -> tuple[Grid, Grid, dict[str, bytes]]:
         for o in orders.rows
         if count.get(o[0]) == 1 and o[status] == "delivered" and all(o[t] for t in times)
     ][:10]
-    ids = {o[0] for o in chosen}
-    items = Grid(items.header, [i for i in items.rows if i[0] in ids])
-    customers = _csv_grid((subset / "customers.csv").read_bytes())
-    customer_ids = {o[1] for o in chosen}
-    customers = Grid(customers.header, [c for c in customers.rows if c[0] in customer_ids])
-    products = _csv_grid((subset / "products.csv").read_bytes())
-    product_ids = {i[2] for i in items.rows}
-    products = Grid(products.header, [p for p in products.rows if p[0] in product_ids])
-    sellers = _csv_grid((OLIST / "olist_sellers_dataset.csv").read_bytes())
-    seller_ids = {i[3] for i in items.rows}
-    sellers = Grid(sellers.header, [s for s in sellers.rows if s[0] in seller_ids])
+    items = _rows_named(items, chosen, 0)
+    # the rows of each other file whose key (its first column) a chosen order or item names:
+    # (file, the rows naming them, the column that names them)
+    joins = [
+        (subset / "customers.csv", chosen, 1),
+        (subset / "products.csv", items.rows, 2),
+        (OLIST / "olist_sellers_dataset.csv", items.rows, 3),
+    ]
     others = {
-        "customers.csv": _csv_text(customers),
-        "products.csv": _csv_text(products),
-        "olist_sellers_dataset.csv": _csv_text(sellers),
-        "product_category_name_translation.csv": (
-            subset / "product_category_name_translation.csv"
-        ).read_bytes(),
+        path.name: _csv_text(_rows_named(_csv_grid(path.read_bytes()), naming, at))
+        for path, naming, at in joins
     }
+    translation = subset / "product_category_name_translation.csv"
+    others[translation.name] = translation.read_bytes()
     return Grid(orders.header, chosen), items, others
+
+
+def _rows_named(grid: Grid, naming: list[list[Cell]], at: int) -> Grid:
+    """The rows of ``grid`` whose first cell is the cell ``at`` of a row of ``naming``."""
+    keys = {row[at] for row in naming}
+    return Grid(grid.header, [row for row in grid.rows if row[0] in keys])
 
 
 def _olist(target: Literal["orders", "order_items"]) -> Layout:
@@ -444,22 +445,32 @@ class Mutation:
     heavy: bool = False
 
 
-def _on_cell(
-    aim: Callable[[Layout], Aim | None],
-    value: Cell | Callable[[Layout], Cell],
-    outcome: Callable[[Layout, Aim], Outcome],
-) -> Callable[[Layout], tuple[bytes | None, Outcome] | None]:
-    """A mutation that writes ``value`` into the victim's cell of the aimed column."""
+AimName = Literal["key", "time", "late_time", "amount", "status", "text"]
+
+
+class CellValue(NamedTuple):
+    """A mutation writing ``value`` into the victim's cell of the column the layout's ``aim``
+    names (none for a layout without that column); ``outcome`` says what must come of it."""
+
+    name: str
+    aim: AimName
+    value: Cell | Callable[[Layout], Cell]
+    outcome: Callable[[Layout, Aim], Outcome]
+    heavy: bool = False
+
+
+def _on_cell(cell: CellValue) -> Mutation:
+    """The mutation of a :class:`CellValue`."""
 
     def make(layout: Layout) -> tuple[bytes | None, Outcome] | None:
-        column = aim(layout)
+        column: Aim | None = getattr(layout, cell.aim)
         if column is None:
             return None
-        written = value(layout) if callable(value) else value
+        written = cell.value(layout) if callable(cell.value) else cell.value
         grid = layout.grid.with_cell(layout.victim, column.header, written)
-        return render(layout, grid), outcome(layout, column)
+        return render(layout, grid), cell.outcome(layout, column)
 
-    return make
+    return Mutation(cell.name, make, cell.heavy)
 
 
 def _csv_only(
@@ -727,12 +738,27 @@ def _formula_amount(layout: Layout, aim: Aim) -> Outcome:
     return RefuseRow(aim.header, NOT_AN_AMOUNT)
 
 
-def _key(layout: Layout) -> Aim | None:
-    return layout.key
-
-
 NOT_A_TIME = ("not a time", "time")
 NOT_AN_AMOUNT = ("not an amount", "amount")
+
+# values in a cell: (name, the column, the value, what must come of it[, heavy])
+CELL_VALUES = [
+    CellValue("feb-30", "time", "2026-02-30 10:00:00", _refuse(*NOT_A_TIME)),
+    CellValue("month-31", "time", "31/31/2026", _refuse(*NOT_A_TIME)),
+    CellValue("future-date", "late_time", _future, _future_value),
+    CellValue("year-2150", "time", "2150-01-01 00:00:00", _refuse("outside")),
+    CellValue("negative-amount", "amount", "-5", _refuse("minimum")),
+    CellValue("nan-amount", "amount", "NaN", _refuse(*NOT_AN_AMOUNT)),
+    CellValue("inf-amount", "amount", "inf", _refuse(*NOT_AN_AMOUNT)),
+    CellValue("thousands-en", "amount", "1,234,567.50", _amount_value("1234567.50")),
+    CellValue("thousands-id", "amount", "1.234.567,50", _amount_value("1234567.50")),
+    CellValue("formula-amount", "amount", "=1+1", _formula_amount),
+    CellValue("unknown-status", "status", "Teleported", _refuse("not one of")),
+    CellValue("empty-key", "key", "", _refuse("required")),
+    CellValue("long-field", "text", "x" * 100_000, _refuse("longer than")),
+    CellValue("huge-field", "text", "z" * 9_000_000, _refuse("longer than"), heavy=True),
+    CellValue("sql-in-text", "text", "'); DROP TABLE orders; --", _verbatim),
+]
 
 MUTATIONS: list[Mutation] = [
     # encodings, byte order marks, line ends, delimiters, quoting
@@ -768,35 +794,7 @@ MUTATIONS: list[Mutation] = [
     Mutation("empty-workbook", _empty_sheet),
     Mutation("zip-bomb-xlsx", _inflated_xlsx, heavy=True),
     # values
-    Mutation("feb-30", _on_cell(lambda lay: lay.time, "2026-02-30 10:00:00", _refuse(*NOT_A_TIME))),
-    Mutation("month-31", _on_cell(lambda lay: lay.time, "31/31/2026", _refuse(*NOT_A_TIME))),
-    Mutation("future-date", _on_cell(lambda lay: lay.late_time, _future, _future_value)),
-    Mutation(
-        "year-2150", _on_cell(lambda lay: lay.time, "2150-01-01 00:00:00", _refuse("outside"))
-    ),
-    Mutation("negative-amount", _on_cell(lambda lay: lay.amount, "-5", _refuse("minimum"))),
-    Mutation("nan-amount", _on_cell(lambda lay: lay.amount, "NaN", _refuse(*NOT_AN_AMOUNT))),
-    Mutation("inf-amount", _on_cell(lambda lay: lay.amount, "inf", _refuse(*NOT_AN_AMOUNT))),
-    Mutation(
-        "thousands-en",
-        _on_cell(lambda lay: lay.amount, "1,234,567.50", _amount_value("1234567.50")),
-    ),
-    Mutation(
-        "thousands-id",
-        _on_cell(lambda lay: lay.amount, "1.234.567,50", _amount_value("1234567.50")),
-    ),
-    Mutation("formula-amount", _on_cell(lambda lay: lay.amount, "=1+1", _formula_amount)),
-    Mutation(
-        "unknown-status", _on_cell(lambda lay: lay.status, "Teleported", _refuse("not one of"))
-    ),
-    Mutation("empty-key", _on_cell(_key, "", _refuse("required"))),
-    Mutation("long-field", _on_cell(lambda lay: lay.text, "x" * 100_000, _refuse("longer than"))),
-    Mutation(
-        "huge-field",
-        _on_cell(lambda lay: lay.text, "z" * 9_000_000, _refuse("longer than")),
-        heavy=True,
-    ),
-    Mutation("sql-in-text", _on_cell(lambda lay: lay.text, "'); DROP TABLE orders; --", _verbatim)),
+    *(_on_cell(cell) for cell in CELL_VALUES),
     Mutation("formula-injection", _formula),
     Mutation("duplicate-key-exact", _duplicate_key(conflict=False)),
     Mutation("duplicate-key-conflict", _duplicate_key(conflict=True)),
@@ -838,6 +836,7 @@ def write_case(root: Path, layout: Layout, files: dict[str, bytes | None]) -> tu
 
 
 __all__ = [
+    "CELL_VALUES",
     "MUTATIONS",
     "Accept",
     "Case",

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import itertools
 import json
-import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +50,7 @@ from tests.console.test_portal import (
 from tests.console.test_portal import portal as portal
 from tests.console.test_portal import quick_hashing as quick_hashing
 from tests.reliability import counting
-from tests.reliability.corpus import Layout, RefuseFile, cases, layouts, write_case
+from tests.reliability.corpus import Case, Layout, RefuseFile, cases, layouts, write_case
 from tests.reliability.corpus_requests import Hostile, body_cases, field_kinds, program_cases
 from tests.reliability.corpus_texts import AMOUNT_TEXTS, CATALOG_TEXTS, PACK_TEXTS, WHEN_TEXTS
 from tests.reliability.ingest_check import make_bench, reference, run_case
@@ -69,6 +68,23 @@ from tests.reliability.text_check import (
     environment_is_clean,
     sentinel_connection,
 )
+from tests.sqlglot_logging import quiet_sqlglot as quiet_sqlglot  # the autouse fixture
+
+
+def _tried(
+    category: str, checks: Iterable[tuple[str, list[str]]], failures: list[str] | None = None
+) -> tuple[int, list[str]]:
+    """Count every case of ``checks`` (its name and its problems; none when it passed) as a case
+    of ``category``; (how many were tried, each failing one with its problems). The failures go
+    to ``failures`` when given, where ``checks`` may put, as it runs, failures not counted as
+    cases of their own."""
+    tried, failures = 0, [] if failures is None else failures
+    for name, problems in checks:
+        counting.record(category, not problems)
+        tried += 1
+        if problems:
+            failures.append(f"{name}: " + " | ".join(problems))
+    return tried, failures
 
 
 def _report(category: str, tried: int, failures: list[str]) -> None:
@@ -87,16 +103,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
-@pytest.fixture(autouse=True)
-def _quiet_sqlglot() -> Iterator[None]:
-    """SQLGlot warns about statements it only half knows; the cases look at the errors."""
-    logger = logging.getLogger("sqlglot")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    yield
-    logger.setLevel(level)
-
-
 # -- 1. malformed files for ingestion ----------------------------------------------------
 
 LAYOUTS = [
@@ -108,14 +114,9 @@ LAYOUTS = [
 def _run_cases(layout: Layout, root: Path, heavy: bool) -> tuple[int, list[str]]:
     bench = make_bench(root)
     good = reference(bench, layout)
-    tried, failures = 0, []
-    for case in cases(layout, heavy):
-        problems = run_case(bench, case, good)
-        counting.record("ingestion", not problems)
-        tried += 1
-        if problems:
-            failures.append(f"{case.id}: " + " | ".join(problems))
-    return tried, failures
+    return _tried(
+        "ingestion", ((case.id, run_case(bench, case, good)) for case in cases(layout, heavy))
+    )
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -155,34 +156,43 @@ def test_cli_refuses_a_malformed_file_in_one_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Through ``pasar ingest``: exit code 2 and one line naming the file, no traceback."""
-    tried, failures = 0, []
-    for case in cases(layout, heavy=False):
-        if not isinstance(case.outcome, RefuseFile):
-            continue
-        home = tmp_path / case.mutation / "home"
-        monkeypatch.setenv("PASAR_HOME", str(home))
-        get_settings.cache_clear()
-        path, target = write_case(home.parent / "files", layout, case.files)
-        args = ["ingest", str(path), "--source", layout.source]
-        code = main([*args, *(["--seller", layout.seller] if layout.seller else [])])
-        err = capsys.readouterr().err.strip()
-        named = str(path) if case.outcome.file == "" else str(target)
-        problems = []
-        if code != 2:
-            problems.append(f"exit code {code}")
-        if len(err.splitlines()) != 1 or not err.startswith("error:") or "Traceback" in err:
-            problems.append(f"not one error line: {err[:300]!r}")
-        if named not in err.replace("\n", ""):
-            problems.append(f"{named} not named: {err[:300]!r}")
-        if (home / "warehouse" / "manifest.json").exists():
-            problems.append("something was stored")
-        counting.record("ingestion", not problems)
-        tried += 1
-        if problems:
-            failures.append(f"{case.id} (cli): " + " | ".join(problems))
+    checks = (
+        (f"{case.id} (cli)", _cli_problems(case, tmp_path, monkeypatch, capsys))
+        for case in cases(layout, heavy=False)
+        if isinstance(case.outcome, RefuseFile)
+    )
+    tried, failures = _tried("ingestion", checks)
     get_settings.cache_clear()
     assert tried >= 4
     _report(f"ingestion cli {layout.name}", tried, failures)
+
+
+def _cli_problems(
+    case: Case,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> list[str]:
+    assert isinstance(case.outcome, RefuseFile)
+    layout = case.layout
+    home = tmp_path / case.mutation / "home"
+    monkeypatch.setenv("PASAR_HOME", str(home))
+    get_settings.cache_clear()
+    path, target = write_case(home.parent / "files", layout, case.files)
+    args = ["ingest", str(path), "--source", layout.source]
+    code = main([*args, *(["--seller", layout.seller] if layout.seller else [])])
+    err = capsys.readouterr().err.strip()
+    named = str(path) if case.outcome.file == "" else str(target)
+    problems = []
+    if code != 2:
+        problems.append(f"exit code {code}")
+    if len(err.splitlines()) != 1 or not err.startswith("error:") or "Traceback" in err:
+        problems.append(f"not one error line: {err[:300]!r}")
+    if named not in err.replace("\n", ""):
+        problems.append(f"{named} not named: {err[:300]!r}")
+    if (home / "warehouse" / "manifest.json").exists():
+        problems.append("something was stored")
+    return problems
 
 
 def test_hostile_mapping_files_name_the_file(
@@ -208,8 +218,22 @@ def test_hostile_mapping_files_name_the_file(
         "unknown-table": "table: users; DROP TABLE orders\ncolumns: {x: No}\n",
         "empty": "",
     }
-    tried, failures = 0, []
-    # names that look like SQL are quoted identifiers and literals: this mapping simply works
+    checks = itertools.chain(
+        [("mapping:sql-in-names", _sql_names_problems(tmp_path, monkeypatch, capsys))],
+        (
+            (f"mapping:{name}", _mapping_problems(data, name, text, monkeypatch, capsys))
+            for name, text in mappings.items()
+        ),
+    )
+    tried, failures = _tried("ingestion", checks)
+    get_settings.cache_clear()
+    _report("ingestion mapping files", tried, failures)
+
+
+def _sql_names_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> list[str]:
+    """Names that look like SQL are quoted identifiers and literals: this mapping simply works."""
     sql = tmp_path / "sql-names.csv"
     sql.write_text('"No""; DROP TABLE orders; --"\n1\n', encoding="utf-8")
     sql_mapping = tmp_path / "sql-names.yml"
@@ -231,29 +255,29 @@ def test_hostile_mapping_files_name_the_file(
         .fetchall()
     )
     ok = code == 0 and stored == [("1", "S1'); DROP TABLE sellers; --")]
-    counting.record("ingestion", ok)
-    tried += 1
-    if not ok:
-        failures.append(f"mapping:sql-in-names: exit {code}, stored {stored}: {out.err[:300]}")
-    for name, text in mappings.items():
-        mapping = tmp_path / f"{name}.yml"
-        mapping.write_bytes(text if isinstance(text, bytes) else text.encode())
-        monkeypatch.setenv("PASAR_HOME", str(tmp_path / name / "home"))
-        get_settings.cache_clear()
-        code = main(["ingest", str(data), "--mapping", str(mapping)])
-        err = capsys.readouterr().err.strip()
-        problems = []
-        if code != 2:
-            problems.append(f"exit code {code}: {err[:300]}")
-        if str(mapping) not in err or len(err.splitlines()) != 1 or len(err) > 2_000:
-            problems.append(f"not one line naming the mapping: {err[:300]!r}")
-        problems += environment_is_clean()
-        counting.record("ingestion", not problems)
-        tried += 1
-        if problems:
-            failures.append(f"mapping:{name}: " + " | ".join(problems))
+    return [] if ok else [f"exit {code}, stored {stored}: {out.err[:300]}"]
+
+
+def _mapping_problems(
+    data: Path,
+    name: str,
+    text: str | bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> list[str]:
+    """``data`` ingested with the hostile mapping ``text``: exit code 2, one line naming it."""
+    mapping = data.parent / f"{name}.yml"
+    mapping.write_bytes(text if isinstance(text, bytes) else text.encode())
+    monkeypatch.setenv("PASAR_HOME", str(data.parent / name / "home"))
     get_settings.cache_clear()
-    _report("ingestion mapping files", tried, failures)
+    code = main(["ingest", str(data), "--mapping", str(mapping)])
+    err = capsys.readouterr().err.strip()
+    problems = []
+    if code != 2:
+        problems.append(f"exit code {code}: {err[:300]}")
+    if str(mapping) not in err or len(err.splitlines()) != 1 or len(err) > 2_000:
+        problems.append(f"not one line naming the mapping: {err[:300]!r}")
+    return problems + environment_is_clean()
 
 
 # -- 2. hostile policy and catalog texts --------------------------------------------------
@@ -280,29 +304,29 @@ def test_hostile_policy_packs_are_refused_at_their_line_or_compile_to_the_whitel
 ) -> None:
     catalog = load_catalog()
     con = sentinel_connection()
-    tried, failures = 0, []
-    for n, text in enumerate(texts):
-        problems = check_pack_text(text, tmp_path / str(n), catalog, _expectation(text.name), con)
-        problems += environment_is_clean()
-        counting.record("policy", not problems)
-        tried += 1
-        if problems:
-            failures.append(f"{text.name}: " + " | ".join(problems))
-    _report("policy packs", tried, failures)
+    checks = (
+        (
+            text.name,
+            check_pack_text(text, tmp_path / str(n), catalog, _expectation(text.name), con)
+            + environment_is_clean(),
+        )
+        for n, text in enumerate(texts)
+    )
+    _report("policy packs", *_tried("policy", checks))
 
 
 def test_hostile_catalog_files_are_refused_at_their_line_or_compile_to_the_whitelist(
     tmp_path: Path,
 ) -> None:
     vocabulary = compiler_vocabulary()
-    tried, failures = 0, []
-    for n, text in enumerate(CATALOG_TEXTS):
-        problems = check_catalog_text(text, tmp_path / str(n), vocabulary) + environment_is_clean()
-        counting.record("catalog", not problems)
-        tried += 1
-        if problems:
-            failures.append(f"{text.name}: " + " | ".join(problems))
-    _report("catalog files", tried, failures)
+    checks = (
+        (
+            text.name,
+            check_catalog_text(text, tmp_path / str(n), vocabulary) + environment_is_clean(),
+        )
+        for n, text in enumerate(CATALOG_TEXTS)
+    )
+    _report("catalog files", *_tried("catalog", checks))
 
 
 def test_the_text_corpus_is_large_enough() -> None:
@@ -322,31 +346,34 @@ def test_metrics_validate_names_a_hostile_catalog_in_one_line_per_problem(
     """``pasar metrics validate``: exit code 2, every problem as ``file:line: reason``."""
     monkeypatch.setenv("PASAR_HOME", str(tmp_path / "home"))
     get_settings.cache_clear()
-    tried, failures = 0, []
-    for n, text in enumerate(CATALOG_TEXTS):
+    checks = (
+        (f"{text.name} (cli)", _validate_problems(text.body, tmp_path / str(n), capsys))
+        for n, text in enumerate(CATALOG_TEXTS)
         # expressions are checked through the loader above; here the files as a whole
-        if "fine" in text.name or text.name.split(":")[1] in CHECKED_LIKE_EXPR:
-            continue
-        folder = tmp_path / str(n)
-        folder.mkdir()
-        path = folder / "extra.yml"
-        path.write_bytes(text.body if isinstance(text.body, bytes) else text.body.encode())
-        code = main(["metrics", "validate", "--catalog", str(folder)])
-        err = capsys.readouterr().err
-        lines = [line for line in err.splitlines() if line.strip()]
-        problems = []
-        if code != 2:
-            problems.append(f"exit code {code}")
-        if not lines or "Traceback" in err:
-            problems.append(f"no clear error: {err[:300]!r}")
-        if not any(line.startswith(f"{path}:") for line in lines):
-            problems.append(f"no line names {path}: {err[:300]!r}")
-        counting.record("catalog", not problems)
-        tried += 1
-        if problems:
-            failures.append(f"{text.name} (cli): " + " | ".join(problems))
+        if "fine" not in text.name and text.name.split(":")[1] not in CHECKED_LIKE_EXPR
+    )
+    tried, failures = _tried("catalog", checks)
     get_settings.cache_clear()
     _report("catalog validate cli", tried, failures)
+
+
+def _validate_problems(
+    body: str | bytes, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> list[str]:
+    folder.mkdir()
+    path = folder / "extra.yml"
+    path.write_bytes(body if isinstance(body, bytes) else body.encode())
+    code = main(["metrics", "validate", "--catalog", str(folder)])
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    problems = []
+    if code != 2:
+        problems.append(f"exit code {code}")
+    if not lines or "Traceback" in err:
+        problems.append(f"no clear error: {err[:300]!r}")
+    if not any(line.startswith(f"{path}:") for line in lines):
+        problems.append(f"no line names {path}: {err[:300]!r}")
+    return problems
 
 
 # -- 3. hostile API bodies and console forms ---------------------------------------------
@@ -444,8 +471,21 @@ def test_hostile_api_bodies_get_a_clear_4xx_and_change_nothing(api: Api, databas
     (fast) each field gets its wrong type, null, missing and one more spoiled value; on
     PostgreSQL (slow) every spoiled value."""
     full = database_url.startswith("postgresql")
+    statuses: list[int] = []
+    failures: list[str] = []
+    tried, failures = _tried("api", _api_checks(api, full, statuses, failures), failures)
+    refused = sum(400 <= status < 500 for status in statuses)
+    assert tried >= 200 and refused >= tried // 2, (tried, refused)
+    _report("api bodies", tried, failures)
+
+
+def _api_checks(
+    api: Api, full: bool, statuses: list[int], failures: list[str]
+) -> Iterator[tuple[str, list[str]]]:
+    """Each hostile body of each write route, sent after the route's good body: (the case, its
+    problems). The status of each answer goes to ``statuses``; a good body answered 5xx, which
+    is not a case of its own, goes to ``failures``."""
     engine = api.client.app.state.db.engine  # type: ignore[attr-defined]
-    tried, failures, refused = 0, [], 0
     for write in _write_routes(api):
         headers = {"Authorization": f"Bearer {api.tokens[write.role]}"}
         try:  # the good body first: it makes the rows later routes act on
@@ -466,18 +506,10 @@ def test_hostile_api_bodies_get_a_clear_4xx_and_change_nothing(api: Api, databas
             except Exception as exc:  # the test client re-raises what the server let escape
                 response = _Crash(exc)
             after = store_fingerprint(engine)
+            statuses.append(response.status_code)
             problems = _answer_problems(write, case, response, changed(before, after))
-            refused += 400 <= response.status_code < 500
             before = after
-            counting.record("api", not problems)
-            tried += 1
-            if problems:
-                failures.append(
-                    f"{write.method} {write.path} as {write.role} {case.name}: "
-                    + " | ".join(problems)
-                )
-    assert tried >= 200 and refused >= tried // 2, (tried, refused)
-    _report("api bodies", tried, failures)
+            yield f"{write.method} {write.path} as {write.role} {case.name}", problems
 
 
 class _Crash:
@@ -544,7 +576,21 @@ def test_hostile_console_forms_are_escaped_or_refused(fuzz: Fuzz, database_url: 
     ]
     assert len(routes) >= 8
     ids = {"violation_id": fuzz.violation, "action_id": portal.plan_action}
-    tried, failures = 0, []
+    checks = _form_checks(fuzz, routes, ids, admin, csrf, full)
+    _report("console forms", *_tried("console", checks))
+
+
+def _form_checks(
+    fuzz: Fuzz,
+    routes: list[tuple[str, Any]],
+    ids: dict[str, Any],
+    admin: Any,
+    csrf: str,
+    full: bool,
+) -> Iterator[tuple[str, list[str]]]:
+    """Each field of each form holding each nasty value, then each form without a CSRF token:
+    (the case, its problems)."""
+    portal = fuzz.portal
     for template, route in routes:
         path, form = _filled(template, route, ids)
         names = [f.alias for f in _body_fields(route.dependant) if f.alias != "csrf_token"]
@@ -563,17 +609,10 @@ def test_hostile_console_forms_are_escaped_or_refused(fuzz: Fuzz, database_url: 
                 except Exception as exc:  # the test client re-raises what the server let escape
                     answer = _Crash(exc)
                 problems = _form_problems(answer, value, before, fingerprint(portal))
-                counting.record("console", not problems)
-                tried += 1
-                if problems:
-                    failures.append(f"{template} {name}={what}: " + " | ".join(problems))
+                yield f"{template} {name}={what}", problems
         answer = admin.post(path, data=form)  # no CSRF token at all
         ok = answer.status_code == 403 and "this form is stale" in answer.text
-        counting.record("console", ok)
-        tried += 1
-        if not ok:
-            failures.append(f"{template} without a token: {answer.status_code}")
-    _report("console forms", tried, failures)
+        yield f"{template} without a token", [] if ok else [f"{answer.status_code}"]
 
 
 def _appeal(csrf: str, value: str) -> list[Any]:
