@@ -209,10 +209,14 @@ def http_get(url: str, token: str | None = None) -> tuple[int, bytes]:
         return int(exc.code), exc.read()
 
 
-def start_server(url: str, home: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    """``pasar serve`` with 2 workers on ``port``, answering (or an error)."""
+def start_server(
+    url: str, home: Path, port: int, log_path: Path, **settings: str
+) -> subprocess.Popen[bytes]:
+    """``pasar serve`` with 2 workers on ``port`` (and ``settings`` as ``PASAR_*`` variables),
+    answering (or an error)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PASAR_")}
     env.update(PASAR_HOME=str(home), PASAR_DATABASE_URL=url)
+    env.update({f"PASAR_{name.upper()}": value for name, value in settings.items()})
     command = [
         str(Path(sys.executable).parent / "pasar"), "serve", "--host", "127.0.0.1",
         "--port", str(port), "--workers", str(WORKERS), "--no-access-log",
@@ -475,13 +479,21 @@ def run(quick: bool = False) -> list[Result]:
         log(f"api: seller detail, {CLIENTS} clients, {seconds} s")
         pasar = wrk(port, paths, seeded.token, seconds, scratch)
         pasar = replace(pasar, stuck=stuck_requests())
+        stop_server(server)
+        log(f"api: seller detail without the cache (PASAR_API_CACHE=false), {seconds} s")
+        server = start_server(
+            url, scratch / "home", port, scratch / "uvicorn-uncached.log", api_cache="false"
+        )
+        wrk(port, paths, seeded.token, warmup, scratch)
+        uncached = wrk(port, paths, seeded.token, seconds, scratch)
+        uncached = replace(uncached, stuck=stuck_requests())
     finally:
         if server is not None:
             stop_server(server)
         recreate_database(ADMIN_URL, create=False)
         shutil.rmtree(scratch, ignore_errors=True)
         signal.signal(signal.SIGTERM, previous)
-    return _results(pasar, baseline, seeded, seconds, load)
+    return _results(pasar, baseline, uncached, seeded, seconds, load)
 
 
 def _ratio(value: float, baseline: float) -> float | None:
@@ -489,14 +501,19 @@ def _ratio(value: float, baseline: float) -> float | None:
 
 
 def _results(
-    pasar: Load, baseline: Load, seeded: Seeded, seconds: int, load: float
+    pasar: Load, baseline: Load, uncached: Load, seeded: Seeded, seconds: int, load: float
 ) -> list[Result]:
     print(f"api: GET {SELLER_PATH.format('{id}')}: {pasar.describe()}")
     print(f"api: baseline GET {BASELINE_PATH}: {baseline.describe()}")
+    print(f"api: GET {SELLER_PATH.format('{id}')} without the cache: {uncached.describe()}")
     print(f"api: load average before the measured runs {load:.1f} on {os.cpu_count()} CPUs")
     failures = [
         f"{what}: {run.requests:,} requests; {run.problems()}"
-        for what, run in (("seller detail", pasar), ("baseline", baseline))
+        for what, run in (
+            ("seller detail", pasar),
+            ("baseline", baseline),
+            ("without the cache", uncached),
+        )
         if not run.clean
     ]
     clean = not failures
@@ -508,7 +525,9 @@ def _results(
         f"API: wrk {CLIENTS} connections on loopback after a warm-up; Pasar = GET "
         f"{SELLER_PATH.format('{id}')} rotating through {len(seeded.sellers):,} sellers "
         f"({seeded.entries:,} ledger entries, {seeded.actions:,} actions, {seeded.days} days); "
-        f"baseline = GET {BASELINE_PATH} (no database work) on the same server and load. "
+        f"baseline = GET {BASELINE_PATH} (no database work) on the same server and load; "
+        f"'without the cache' = seller detail on a server started with PASAR_API_CACHE=false "
+        f"(every request reads the database). "
         f"Latency ratios are seller detail ÷ baseline (times the HTTP floor). Load average "
         f"{load:.1f} on {os.cpu_count()} CPUs before the measured runs."
     )
@@ -522,6 +541,10 @@ def _results(
          "every request answered 2xx", clean),
         ("throughput", "req/s", pasar.per_second, baseline.per_second,
          "higher (seller detail ÷ health)", "every request answered 2xx", clean),
+        ("uncached p99", "ms", uncached.p99_ms, pasar.p99_ms,
+         "lower (without ÷ with the cache)", "— (what the cache saves)", clean),
+        ("uncached throughput", "req/s", uncached.per_second, pasar.per_second,
+         "higher (without ÷ with the cache)", "— (what the cache saves)", clean),
     ]  # fmt: skip
     return [
         Result(
@@ -540,4 +563,10 @@ def _results(
     ]
 
 
-_MEASURED = {"p99": "p99 latency", "p50": "p50 latency", "throughput": "requests/s"}
+_MEASURED = {
+    "p99": "p99 latency",
+    "p50": "p50 latency",
+    "throughput": "requests/s",
+    "uncached p99": "p99 latency without the cache",
+    "uncached throughput": "requests/s without the cache",
+}

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         description="Threads per server worker running blocking work (database queries); also "
         "the size of its connection pool.",
     )
+    api_cache: bool = Field(
+        default=True,
+        description="Serve sign-ins and sellers' standings from memory while their tables are "
+        "unchanged (PostgreSQL only; docs/api.md#caching).",
+    )
     governance_path: str = Field(
         default="",
         description="Extra governance scheme directories, separated by ':' (after the shipped).",

@@ -96,7 +96,7 @@ def test_tokens_are_shown_once_scoped_and_revocable(database: Database) -> None:
         stored = session.execute(text("SELECT token_hash FROM api_tokens")).scalar_one()
         assert plain not in stored
     with database.unit_of_work() as session:
-        found, scopes = verify_token(session, plain)
+        found, scopes, _expires = verify_token(session, plain)
         assert (found.username, scopes) == ("rina", ["governance:read"])
         with pytest.raises(AuthenticationError):
             verify_token(session, plain + "x")

@@ -16,9 +16,11 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from pasar.api.cached import cache, in_unit, version_of
 from pasar.auth.models import User
-from pasar.auth.service import AuthenticationError, verify_token
+from pasar.auth.service import LAST_USED_EVERY, AuthenticationError, token_digest, verify_token
 from pasar.creators.assignments import assigned_to
+from pasar.kit.clock import now
 from pasar.kit.db import Database, stale_conflict
 from pasar.kit.errors import PasarError
 
@@ -85,17 +87,62 @@ def _roll_back_and_close(unit: Session) -> None:
         unit.close()
 
 
-def principal(request: Request, unit: Session = Depends(session, scope="function")) -> Principal:
-    """The caller, from ``Authorization: Bearer <token>``; 401 without a valid one."""
+# what a signed-in principal is read from: a change to any of them ends every cached sign-in
+SIGN_IN_TABLES = ("users", "api_tokens", "creator_assignments")
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A token's principal as verified at ``checked_at`` (for ``today``'s assignments)."""
+
+    principal: Principal
+    expires_at: dt.datetime | None
+    checked_at: dt.datetime
+    today: dt.date
+
+    def holds(self, moment: dt.datetime, today: dt.date) -> bool:
+        """Whether it may still be used at ``moment`` on ``today`` without checking the token
+        again: not expired, the same day (an agent's assignments are by day), and checked within
+        :data:`LAST_USED_EVERY` (so that the token's ``last_used_at`` keeps being written)."""
+        return (
+            (self.expires_at is None or moment < self.expires_at)
+            and moment - self.checked_at < LAST_USED_EVERY
+            and today == self.today
+        )
+
+
+async def principal(request: Request) -> Principal:
+    """The caller, from ``Authorization: Bearer <token>``; 401 without a valid one.
+
+    A verified token is remembered (by its digest) while the users, tokens and assignments are
+    unchanged, for at most :data:`LAST_USED_EVERY` (``pasar.api.cached``).
+    """
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationError("sign in: send Authorization: Bearer <token>")
-    user, scopes = verify_token(unit, token.strip())
-    return principal_of(unit, user, scopes)
+    plain = token.strip()
+    key = token_digest(plain)
+    version = version_of(request, SIGN_IN_TABLES)  # before reading (pasar.api.cached)
+    signed_in = cache(request, "principals")
+    found: SignedIn | None = signed_in.get(key, version)
+    moment = now()
+    if found is not None and found.holds(moment, dt.date.today()):
+        return found.principal
+    verified = await in_unit(request, lambda unit: _sign_in(unit, plain))
+    signed_in.put(key, version, verified)
+    return verified.principal
 
 
-def principal_of(unit: Session, user: User, scopes: list[str]) -> Principal:
+def _sign_in(unit: Session, plain: str) -> SignedIn:
+    moment, today = now(), dt.date.today()
+    user, scopes, expires_at = verify_token(unit, plain)
+    return SignedIn(principal_of(unit, user, scopes, today), expires_at, moment, today)
+
+
+def principal_of(
+    unit: Session, user: User, scopes: list[str], today: dt.date | None = None
+) -> Principal:
     """What ``user`` may see with ``scopes``: a seller its shops, a creator its own profile, an
     agent the creators assigned to them today; everyone else every row their scopes allow."""
     sellers: frozenset[str] | None = None
@@ -106,7 +153,7 @@ def principal_of(unit: Session, user: User, scopes: list[str]) -> Principal:
     elif user.role == "creator":
         sellers, creators = frozenset(), frozenset([str(user.creator_id)])
     elif user.role == "agent":
-        sellers, creators = frozenset(), assigned_to(unit, user.id, dt.date.today())
+        sellers, creators = frozenset(), assigned_to(unit, user.id, today or dt.date.today())
     return Principal(
         user.id, user.username, user.role, frozenset(scopes), sellers, user.creator_id, creators
     )

@@ -40,6 +40,7 @@ from pasar.api import (
     readiness,
     samples,
 )
+from pasar.api.cached import add_caches
 from pasar.api.pages import ErrorBody, ErrorDetail, errors
 from pasar.config import Settings
 from pasar.console.shell import SignInRequiredError, error_page, refuse_nul_characters
@@ -112,6 +113,7 @@ def create_app(settings: Settings, scheme: str = "tokopedia-id") -> FastAPI:
     app.state.scheme = scheme
     app.state.db = Database(settings.database_url, pool_size=settings.api_threads)
     app.state.admission = asyncio.Semaphore(settings.api_threads)
+    add_caches(app.state, settings.database_url, settings.api_cache)
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)
     for _path, route in api_routes():  # a body that is not JSON (or not the form) answers 400

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pasar.api.access import Principal, needs, session
+from pasar.api.cached import read_through
 from pasar.api.pages import MAX_ID, NO_NUL, Page, PageRequest, errors, page_request, paginate
 from pasar.governance import appeals as appeal_service
 from pasar.governance import review
@@ -115,29 +116,32 @@ def _visible(caller: Principal, seller_id: str) -> None:
         raise NotFoundError(f"no seller {seller_id!r}")
 
 
+# what a standing is read from: a change to any of them ends every cached standing
+STANDING_TABLES = ("governance_runs", "points_entries", "enforcement_actions")
+
+
 @router.get("/sellers/{seller_id}", response_model=Standing, responses=errors(404))
-def seller_standing(
+async def seller_standing(
     seller_id: SellerId,
     request: Request,
     as_of: dt.date | None = Query(
         None, description="Date (default: the last day the pipeline ran)."
     ),
     caller: Principal = Depends(needs("governance:read")),
-    unit: Session = Depends(session, scope="function"),
 ) -> Standing:
-    """A seller's points, standing, next step and the actions in force."""
+    """A seller's points, standing, next step and the actions in force.
+
+    Served from memory while the ledger, actions and runs are unchanged (``pasar.api.cached``).
+    """
     _visible(caller, seller_id)
-    # Read-only route: the only pending change is the token's last_used_at (verify_token).
-    # Autoflush would write it at the first query below and hold that token's row lock for the
-    # rest of the route, so concurrent requests with one token queue behind each other (50
-    # clients stalled the server: docs/performance.md); the commit still writes it.
-    unit.autoflush = False
-    day, points, has_entries = balance_on_run_day(unit, seller_id, as_of, dt.date.today())
-    actions = unit.scalars(
-        select(EnforcementAction).where(EnforcementAction.seller_id == seller_id)
-    ).all()
-    if not (has_entries or actions):
-        raise NotFoundError(f"no seller {seller_id!r}")
+    today = dt.date.today()
+    day, points, in_force = await read_through(
+        request,
+        "standings",
+        STANDING_TABLES,
+        (seller_id, as_of, today),
+        lambda unit: _standing_rows(unit, seller_id, as_of, today),
+    )
     scheme = scheme_for(request, day)
     step = scheme.next_step(points)
     return Standing(
@@ -148,8 +152,21 @@ def seller_standing(
         standing=scheme.standing(points),
         next_step=f"{scheme.threshold(step)}: {step.describe('en')}" if step else None,
         points_to_next_step=step.at - points if step else None,
-        actions_in_force=[_action(a) for a in actions if a.in_force(day)],
+        actions_in_force=list(in_force),
     )
+
+
+def _standing_rows(
+    unit: Session, seller_id: str, as_of: dt.date | None, today: dt.date
+) -> tuple[dt.date, int, tuple[Action, ...]]:
+    """The day read, the balance on it and the actions in force then (404: an unknown seller)."""
+    day, points, has_entries = balance_on_run_day(unit, seller_id, as_of, today)
+    actions = unit.scalars(
+        select(EnforcementAction).where(EnforcementAction.seller_id == seller_id)
+    ).all()
+    if not (has_entries or actions):
+        raise NotFoundError(f"no seller {seller_id!r}")
+    return day, points, tuple(_action(a) for a in actions if a.in_force(day))
 
 
 @router.get("/violations", response_model=Page[Violation])

@@ -20,6 +20,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -179,7 +180,7 @@ def issue_token(
     token = ApiToken(
         user_id=user.id,
         name=name,
-        token_hash=_digest(plain),
+        token_hash=token_digest(plain),
         prefix=plain[:10],
         scopes=sorted(set(scopes)),
         expires_at=now() + dt.timedelta(days=days) if days else None,
@@ -204,14 +205,22 @@ TOKEN_CHECKED = (
 )
 
 
-def verify_token(session: Session, plain: str) -> tuple[User, list[str]]:
+class VerifiedToken(NamedTuple):
+    """What a valid token grants: its user, the scopes the user's role allows, and until when."""
+
+    user: User
+    scopes: list[str]
+    expires_at: dt.datetime | None
+
+
+def verify_token(session: Session, plain: str) -> VerifiedToken:
     """The user and scopes of a presented token; :class:`AuthenticationError` when unknown,
     revoked, expired or its user is disabled."""
     refused = AuthenticationError("invalid or expired token")
     found = session.execute(
         select(ApiToken, User)
         .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _digest(plain))
+        .where(ApiToken.token_hash == token_digest(plain))
         .options(load_only(*TOKEN_CHECKED))
     ).first()
     moment = now()
@@ -228,10 +237,11 @@ def verify_token(session: Session, plain: str) -> tuple[User, list[str]]:
     # token in that minute would otherwise queue behind it
     if stale and claim_row(session, ApiToken, token.id):
         token.last_used_at = moment
-    return user, [s for s in token.scopes if s in ROLES[user.role]]
+    return VerifiedToken(user, [s for s in token.scopes if s in ROLES[user.role]], token.expires_at)
 
 
-def _digest(plain: str) -> str:
+def token_digest(plain: str) -> str:
+    """How a token is stored and looked up: its SHA-256, never the token itself."""
     return hashlib.sha256(plain.encode()).hexdigest()
 
 
