@@ -78,6 +78,10 @@ BODIES: dict[str, dict[str, object]] = {
     "add_issue_note": {"body": "more"},
     "resolve_issue": {"note": "done"},
     "reopen_issue": {"reason": "not done"},
+    # agencies and assignments
+    "assign_creators": {"agent": "agent", "creators": ["C1"]},
+    "create_agency": {"name": "Agency A"},
+    "join_agency": {"agency": "Agency A", "agents": ["agent"]},
     "assign_issue": {"priority": "low"},
     "allocate_budget": {
         "budget": 1000,

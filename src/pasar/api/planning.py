@@ -14,8 +14,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field, StringConstraints
+from sqlalchemy.orm import Session
 
-from pasar.api.access import Principal, needs
+from pasar.api.access import Principal, needs, session
 from pasar.api.pages import NO_NUL, errors
 from pasar.creators.allocation import MAX_CANDIDATES, Candidate, Constraints, Plan, allocate
 from pasar.creators.target_service import propose_target
@@ -95,6 +96,7 @@ def creator_target(
     contacts: int | None = Query(None, ge=0, le=10**9, description="Contacts, last 84 days."),
     agreements: int | None = Query(None, ge=0, le=10**9, description="Agreements, 84 days."),
     caller: Principal = Depends(needs("creators:read")),
+    unit: Session = Depends(session, scope="function"),
 ) -> TargetOut:
     """The seller's creator GMV forecast for a period (default: the next whole month) with
     its 80% range and components, and the chance of reaching ``target``."""
@@ -102,7 +104,7 @@ def creator_target(
         raise NotFoundError(f"no seller {seller_id!r}")
     report = propose_target(
         request.app.state.settings, [seller_id], period, target,
-        contacts=contacts, agreements=agreements,
+        contacts=contacts, agreements=agreements, session=unit,
     )  # fmt: skip
     f = report.forecast
     assessment = report.assessment

@@ -19,6 +19,7 @@ SCOPES = {
     "creators:read": "read creator analytics and pipelines",
     "creators:manage": "manage pitches, samples and creator issues",
     "creators:request": "request samples and raise creator issues (a creator: for itself)",
+    "creators:assign": "assign creators to outsourced agents and manage their agencies",
     "incentives:read": "read LIVE incentive programs",
     "incentives:manage": "design programs, simulate costs, run payouts",
     "incentives:own": "see one's own shop's LIVE programs, progress and rewards",
@@ -44,7 +45,7 @@ ROLES: dict[str, frozenset[str]] = {
         }
     ),
     "creator_manager": frozenset(
-        {"metrics:read", "creators:read", "creators:manage", "creators:request"}
+        {"metrics:read", "creators:read", "creators:manage", "creators:request", "creators:assign"}
     ),
     "agent": frozenset(  # only creators assigned to them
         {"creators:read", "creators:manage", "creators:request"}

@@ -82,10 +82,15 @@ def target_command(
     ),
     target: float | None = typer.Option(None, "--target", help="A target to assess, in IDR."),
     contacts: int | None = typer.Option(
-        None, "--contacts", help="Creators contacted in the last 84 days (pitching pipeline)."
+        None,
+        "--contacts",
+        help="Creators contacted in the last 84 days (default: counted in the seller's "
+        "pitching pipeline).",
     ),
     agreements: int | None = typer.Option(
-        None, "--agreements", help="Creators who agreed in the last 84 days."
+        None,
+        "--agreements",
+        help="Creators who agreed in the last 84 days (default: counted in the pipeline).",
     ),
 ) -> None:
     """Forecast a seller's creator GMV for a period with an 80% range, show how it was made,

@@ -1,12 +1,16 @@
 """Console pages of creators: find creators (an agent sees those assigned to them, a creator
-only itself) and a creator's profile with its metrics."""
+only itself), a creator's profile with its metrics, analytics, the funnel with agents' and
+agencies' scorecards, sample returns and campaigns, and — for creator managers — agents and
+agencies: who looks after which creators (assign, end), which agency each agent works for.
+Every form carries the CSRF token; every change is audited."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -16,16 +20,26 @@ from pasar.console.governance import UNIT_KINDS, MetricTable
 from pasar.console.labels import INDONESIAN
 from pasar.console.shell import Page, page
 from pasar.console.tables import Column, Table
+from pasar.creators import agencies as agency_service
 from pasar.creators.analytics import DIMENSIONS, creator_performance, last_order_day, pivot, totals
+from pasar.creators.assignments import (
+    agent_named,
+    assign,
+    assignment_rows,
+    creator_ids,
+    unassign,
+)
 from pasar.creators.funnel import (
+    agency_scorecard,
     agent_scorecard,
     campaign_efficiency,
     funnel,
     sample_returns,
     sample_summary,
+    samples_by_creator,
 )
-from pasar.creators.profiles import creator_profile, find_creators
-from pasar.kit.errors import NotFoundError
+from pasar.creators.profiles import creator_profile, find_creators, unknown_creators
+from pasar.kit.errors import NotFoundError, PasarError, ValidationError
 from pasar.metrics.query import catalog_for
 from pasar.warehouse.store import MANIFEST, Warehouse
 
@@ -94,6 +108,38 @@ INDONESIAN.update(
         "Show": "Tampilkan",
         "yes": "ya",
         "no": "tidak",
+        "Agent": "Agen",
+        "Agency": "Agensi",
+        "Agencies": "Agensi",
+        "Agents": "Agen",
+        "Agents and agencies": "Agen dan agensi",
+        "Agencies: throughput and quality": "Agensi: throughput dan kualitas",
+        "Sample returns by creator": "Imbal hasil sampel per kreator",
+        "Sellers": "Penjual",
+        "Sample ROI (net GMV ÷ cost)": "ROI sampel (GMV bersih ÷ biaya)",
+        "Samples delivered in the period": "Sampel diterima dalam periode",
+        "Assignments": "Penugasan",
+        "Assign creators": "Tugaskan kreator",
+        "Creators (ids)": "Kreator (id)",
+        "From": "Mulai",
+        "Since": "Sejak",
+        "Assigned by": "Ditugaskan oleh",
+        "End": "Akhiri",
+        "Create an agency": "Buat agensi",
+        "Contact": "Kontak",
+        "Name": "Nama",
+        "Move an agent to an agency": "Pindahkan agen ke agensi",
+        "none (leave its agency)": "tidak ada (keluar dari agensi)",
+        "Creators assigned": "Kreator ditugaskan",
+        "Display name": "Nama tampilan",
+        "Manage agents and agencies": "Kelola agen dan agensi",
+        "No agency yet.": "Belum ada agensi.",
+        "No agent yet.": "Belum ada agen.",
+        "No creator is assigned.": "Tidak ada kreator yang ditugaskan.",
+        "net GMV in the 30 days after delivery ÷ (sample + shipping + commission), summed over "
+        "the samples delivered in the period (per creator, per campaign).": "GMV bersih dalam "
+        "30 hari setelah diterima ÷ (sampel + ongkir + komisi), dijumlahkan atas sampel yang "
+        "diterima dalam periode (per kreator, per kampanye).",
     }
 )
 
@@ -265,8 +311,11 @@ def funnel_page(
             return view.error(422, "Invalid period", "The period ends before it starts.")
         visible = view.caller.creators
         owners = frozenset([view.user.username]) if view.user.role == "agent" else None
+        agencies = agency_service.agency_of_agents(unit)
         steps = funnel(unit, con, first_day, last_day, creators=visible)
-        agents = agent_scorecard(unit, con, first_day, last_day, owners, today=dt.date.today())
+        agents = agent_scorecard(
+            unit, con, first_day, last_day, owners, today=dt.date.today(), agencies=agencies
+        )
         samples = sample_returns(unit, con, first_day, last_day, creators=visible)
         campaigns = campaign_efficiency(unit, con, first_day, last_day) if visible is None else []
     finally:
@@ -290,6 +339,7 @@ def funnel_page(
         "Agents: throughput and quality",
         [
             Column("owner", "Owner"),
+            Column("agency", "Agency"),
             Column("contacted", "Contacts", "int"),
             Column("contacts_per_week", "Contacts per week", "number"),
             Column("reply_rate", "Reply rate", "percent"),
@@ -303,6 +353,46 @@ def funnel_page(
         ],
         agents,
         empty="No agent contacted a creator in this period.",
+        note=period,
+    )
+    agencies_table = Table(
+        "agencies",
+        "Agencies: throughput and quality",
+        [
+            Column("agency", "Agency"),
+            Column("agents", "Agents", "int"),
+            Column("contacted", "Contacts", "int"),
+            Column("contacts_per_week", "Contacts per week", "number"),
+            Column("reply_rate", "Reply rate", "percent"),
+            Column("agreement_rate", "Agreement rate", "percent"),
+            Column("posted", "Content posted", "int"),
+            Column("posting_rate", "Posted of agreed", "percent"),
+            Column("selling", "Selling", "int"),
+            Column("gmv", "GMV generated", "money"),
+            Column("gmv_per_agreement", "GMV per agreement", "money"),
+            Column("overdue", "Overdue next actions", "int"),
+        ],
+        agency_scorecard(agents, agencies),
+        empty="No agent contacted a creator in this period.",
+        note=period,
+    )
+    by_creator = Table(
+        "sample_creators",
+        "Sample returns by creator",
+        [
+            Column("creator_id", "Creator", href="/creators/{creator_id}"),
+            Column("sellers", "Sellers", "int"),
+            Column("delivered", "Samples delivered", "int"),
+            Column("posted", "Content posted", "int"),
+            Column("sample_to_content_rate", "Sample-to-content rate", "percent"),
+            Column("orders", "Orders in 30 days", "int"),
+            Column("net_gmv", "Net GMV", "money"),
+            Column("sample_cost", "Sample + shipping", "money"),
+            Column("commission", "Commission", "money"),
+            Column("roi", "Sample ROI (net GMV ÷ cost)", "number"),
+        ],
+        samples_by_creator(samples),
+        empty="No sample was delivered in this period.",
         note=period,
     )
     samples_table = Table(
@@ -335,6 +425,9 @@ def funnel_page(
             Column("incremental_gmv", "Incremental GMV", "money"),
             Column("spend", "Samples + commission + vouchers", "money"),
             Column("incremental_per_rupiah", "Incremental GMV per rupiah", "number"),
+            Column("samples_delivered", "Samples delivered", "int"),
+            Column("sample_to_content_rate", "Sample-to-content rate", "percent"),
+            Column("sample_roi", "Sample ROI", "number"),
         ],
         campaigns,
         empty="No campaign with an agreed creator in this period.",
@@ -350,12 +443,201 @@ def funnel_page(
         "Funnel and agents",
         steps=steps_table,
         agents=agents_table,
+        agencies=agencies_table if view.user.role != "agent" else None,
+        sample_creators=by_creator,
         samples=samples_table,
+        can_assign=view.can("creators:assign"),
         sample_totals=sample_summary(samples),
         campaigns=campaigns_table if visible is None else None,
         chart=chart,
         form={"start": first_day.isoformat(), "end": last_day.isoformat()},
     )
+
+
+# -- agents and agencies (creator managers) -----------------------------------------------
+
+
+@router.get("/creators/agents")
+def agents_page(
+    agent: str = "",
+    agency: str = "",
+    view: Page = Depends(page, scope="function"),
+    unit: Session = Depends(session, scope="function"),
+) -> Response:
+    """Agents and agencies: which creators each agent looks after today (assign, end), which
+    agency each agent works for, and the agencies."""
+    if not view.can("creators:assign"):
+        return view.error(403, "Not allowed", "Your role cannot manage agents' assignments.")
+    return _agents(view, unit, {"agent": agent, "agency": agency})
+
+
+def _agents(
+    view: Page, unit: Session, filters: dict[str, str], status: int = 200, error: str = ""
+) -> Response:
+    day = dt.date.today()
+    agencies = agency_service.agencies(unit, day)
+    agents = agency_service.agents(unit, day)
+    rows = assignment_rows(
+        unit, day, agent=filters["agent"] or None, agency=filters["agency"] or None
+    )
+    agencies_table = Table(
+        "agency_list",
+        "Agencies",
+        [
+            Column("name", "Agency"),
+            Column("contact", "Contact"),
+            Column("members", "Agents"),
+            Column("creators", "Creators assigned", "int"),
+        ],
+        [{**a, "members": ", ".join(a["agents"])} for a in agencies],
+        empty="No agency yet.",
+    )
+    agents_table = Table(
+        "agent_list",
+        "Agents",
+        [
+            Column("username", "Agent"),
+            Column("display_name", "Display name"),
+            Column("agency", "Agency"),
+            Column("creators", "Creators assigned", "int"),
+        ],
+        agents,
+        empty="No agent yet.",
+    )
+    assignments = Table(
+        "assignments",
+        "Assignments",
+        [
+            Column("agent", "Agent"),
+            Column("agency", "Agency"),
+            Column("creator_id", "Creator", href="/creators/{creator_id}"),
+            Column("starts_on", "Since", "date"),
+            Column("assigned_by", "Assigned by"),
+        ],
+        rows,
+        empty="No creator is assigned.",
+        note=str(day),
+    )
+    return view.render(
+        "creators_agents.html",
+        "Agents and agencies",
+        status,
+        agencies=agencies_table,
+        agents=agents_table,
+        assignments=assignments,
+        agent_names=[a["username"] for a in agents if not a["disabled"]],
+        agency_names=[a["name"] for a in agencies],
+        filters=filters,
+        error=error,
+        day=day,
+    )
+
+
+def _change(view: Page, unit: Session, csrf_token: str, run: Callable[[str], object]) -> Response:
+    """Check the form's CSRF token and the scope, make the change as the signed-in user, then
+    go back to the agents page; a refused change is shown there with the reason."""
+    view.check_csrf(unit, csrf_token)
+    if not view.can("creators:assign"):
+        return view.error(403, "Not allowed", "Your role cannot manage agents' assignments.")
+    try:
+        run(f"user:{view.user.username}")
+    except PasarError as exc:
+        unit.rollback()
+        status = exc.status_code if exc.status_code in (404, 409) else 422
+        return _agents(view, unit, {"agent": "", "agency": ""}, status, str(exc))
+    return RedirectResponse("/creators/agents", status_code=303)
+
+
+def _day(text: str, field: str) -> dt.date:
+    if not text.strip():
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        shown = text.strip()[:40]
+        raise ValidationError(
+            f"{field}: {shown!r} is not a date like 2026-12-01", field=field
+        ) from None
+
+
+@router.post("/creators/agents/assign")
+def assign_form(
+    request: Request,
+    agent: str = Form(""),
+    creators: str = Form(""),
+    starts_on: str = Form(""),
+    csrf_token: str = Form(""),
+    view: Page = Depends(page, scope="function"),
+    unit: Session = Depends(session, scope="function"),
+) -> Response:
+    """Let an agent look after creators (ids separated by spaces, commas or lines)."""
+
+    def run(actor: str) -> object:
+        user = agent_named(unit, agent)
+        wanted = creator_ids(creators.replace(",", " ").split())
+        missing = unknown_creators(request.app.state.settings, wanted)
+        if missing:
+            raise NotFoundError(f"no creator {', '.join(missing[:5])}", field="creators")
+        return assign(unit, user, wanted, _day(starts_on, "starts_on"), actor)
+
+    return _change(view, unit, csrf_token, run)
+
+
+@router.post("/creators/agents/unassign")
+def unassign_form(
+    agent: str = Form(""),
+    creator_id: str = Form(""),
+    csrf_token: str = Form(""),
+    view: Page = Depends(page, scope="function"),
+    unit: Session = Depends(session, scope="function"),
+) -> Response:
+    """End an agent's assignment of a creator (from today it no longer sees it)."""
+
+    def run(actor: str) -> object:
+        user = agent_named(unit, agent)
+        wanted = creator_ids([creator_id], "creator_id")
+        ended = unassign(unit, user, wanted, dt.date.today(), actor)
+        if not ended:
+            raise NotFoundError(f"{user.username} does not look after {wanted[0]}")
+        return ended
+
+    return _change(view, unit, csrf_token, run)
+
+
+@router.post("/creators/agents/agencies")
+def create_agency_form(
+    name: str = Form(""),
+    contact: str = Form(""),
+    csrf_token: str = Form(""),
+    view: Page = Depends(page, scope="function"),
+    unit: Session = Depends(session, scope="function"),
+) -> Response:
+    """A new agency."""
+    return _change(
+        view,
+        unit,
+        csrf_token,
+        lambda actor: agency_service.create_agency(unit, name, actor, contact or None),
+    )
+
+
+@router.post("/creators/agents/membership")
+def membership_form(
+    agent: str = Form(""),
+    agency: str = Form(""),
+    csrf_token: str = Form(""),
+    view: Page = Depends(page, scope="function"),
+    unit: Session = Depends(session, scope="function"),
+) -> Response:
+    """Move an agent to an agency (none: it leaves its agency)."""
+
+    def run(actor: str) -> object:
+        user = agent_named(unit, agent)
+        if not agency.strip():
+            return agency_service.leave_agency(unit, user, actor)
+        return agency_service.join_agency(unit, agency, [user], dt.date.today(), actor)
+
+    return _change(view, unit, csrf_token, run)
 
 
 @router.get("/creators/{creator_id}")

@@ -251,6 +251,7 @@ def targets_page(
     period: str = "",
     target: str = "",
     view: Page = Depends(page, scope="function"),
+    unit: Session = Depends(session, scope="function"),
 ) -> Response:
     """The target form; with a seller (or several, comma-separated, for a campaign) its
     forecast for the period, the 80% range, the components and the chance of the target."""
@@ -270,7 +271,9 @@ def targets_page(
             "creators_target.html", "Creator GMV targets", 422, form=form, problems=[problem]
         )
     try:
-        report = propose_target(request.app.state.settings, sellers, period or None, amount)
+        report = propose_target(
+            request.app.state.settings, sellers, period or None, amount, session=unit
+        )
     except PasarError as exc:
         status = 404 if isinstance(exc, NotFoundError) else 422
         return view.render(

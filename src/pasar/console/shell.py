@@ -57,6 +57,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry("Creators", "Creators", "/creators", "creators:read", None),
     NavEntry("Creators", "Analytics", "/creators/analytics", "creators:read", STAFF),
     NavEntry("Creators", "Funnel and agents", "/creators/funnel", "creators:read", STAFF),
+    NavEntry("Creators", "Agents and agencies", "/creators/agents", "creators:assign", None),
     NavEntry("Creators", "Matching", "/creators/match", "creators:read", None),
     NavEntry("Creators", "Outreach", "/outreach", "creators:read", STAFF),
     NavEntry("Creators", "Samples", "/samples", "creators:read", STAFF),

@@ -1,4 +1,5 @@
-"""Tables of creator operations."""
+"""Tables of creator operations: which creators an agent looks after, and the outsourced
+agencies agents belong to."""
 
 from __future__ import annotations
 
@@ -26,4 +27,30 @@ class CreatorAssignment(Base):
     starts_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
     ends_on: Mapped[dt.date | None] = mapped_column(Date)
     assigned_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, nullable=False)
+
+
+class Agency(Base):
+    """An outsourced outreach agency: a firm whose agents pitch creators for the sellers
+    (migration 0012). Names are unique regardless of case."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
+    contact: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, nullable=False)
+
+
+class AgencyAgent(Base):
+    """The agency an agent works for (at most one: the agent is the key) since ``joined_on``."""
+
+    __tablename__ = "agency_agents"
+    __table_args__ = (Index("ix_agency_agents_agency", "agency_id"),)
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), nullable=False)
+    joined_on: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    added_by: Mapped[str] = mapped_column(String(200), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, nullable=False)

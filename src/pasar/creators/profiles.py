@@ -10,6 +10,7 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +67,15 @@ def find_creators(
     finally:
         con.close()
     return [dict(zip(PROFILE_COLUMNS, row, strict=True)) for row in rows]
+
+
+def unknown_creators(settings: Settings, creator_ids: Sequence[str]) -> list[str]:
+    """Those of ``creator_ids`` the warehouse does not know (none while the warehouse is
+    empty: there is nothing to check them against yet)."""
+    if not creator_ids or not (Warehouse(settings.warehouse_dir).root / MANIFEST).exists():
+        return []
+    known = {row["creator_id"] for row in find_creators(settings, frozenset(creator_ids))}
+    return [c for c in creator_ids if c not in known]
 
 
 def creator_profile(

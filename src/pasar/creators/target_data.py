@@ -1,6 +1,7 @@
 """What target forecasts read from the warehouse: every creator order (seller, local day,
 GMV) of the history, sellers' categories and first days, and the creator funnel of a window
-(content posted by creators, creators active, creator GMV).
+(content posted by creators, creators active, creator GMV); and from the operational store the
+sellers' own pitching pipeline of that window (creators contacted, agreements).
 
 Example::
 
@@ -15,10 +16,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import duckdb
 import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from pasar.creators.collaboration_models import Pitch
 from pasar.creators.targets import DailySeries, Funnel, Reference, reference_model
 from pasar.kit.sqltext import literal
 
@@ -114,10 +119,12 @@ def load_funnel(
     end: dt.date,
     contacts: int | None = None,
     agreements: int | None = None,
+    source: str | None = None,
 ) -> Funnel:
     """The creator funnel of ``sellers`` over local days ``start`` … ``end`` (exclusive):
     videos and LIVE sessions by creators, creators active (content or sales) and creator
-    GMV; ``contacts``/``agreements`` come from a pitching pipeline when given."""
+    GMV; ``contacts``/``agreements`` come from a pitching pipeline when given (``source``
+    says where from)."""
     marks = ", ".join("?" for _ in sellers)
     row = con.execute(
         f"""
@@ -151,8 +158,48 @@ def load_funnel(
         creators=int(creators),
         contacts=contacts,
         agreements=agreements,
-        source="warehouse" if contacts is None and agreements is None else "warehouse + pipeline",
+        source=source
+        or ("warehouse" if contacts is None and agreements is None else "warehouse + pipeline"),
     )
+
+
+@dataclass(frozen=True)
+class PipelineCounts:
+    """The pitching pipeline of some sellers over local days ``start`` … ``end`` (exclusive):
+    pitches first contacted in those days, and pitches agreed in those days (whenever they
+    were contacted)."""
+
+    start: dt.date
+    end: dt.date
+    contacts: int
+    agreements: int
+
+    @property
+    def used(self) -> bool:
+        """Whether the sellers pitched anyone in the window (else the pipeline says nothing
+        about them: a seller that does not use it is not a seller that contacted nobody)."""
+        return self.contacts > 0 or self.agreements > 0
+
+
+def count_pitches(
+    session: Session, zone: str, sellers: Sequence[str], start: dt.date, end: dt.date
+) -> PipelineCounts:
+    """Pitches of ``sellers`` contacted, and agreed, on local days ``start`` … ``end``
+    (exclusive) of ``zone`` — from ``creator_pitches``' ``contacted_at`` and ``agreed_at``."""
+    local = ZoneInfo(zone)
+    first = dt.datetime.combine(start, dt.time(), tzinfo=local)
+    after = dt.datetime.combine(end, dt.time(), tzinfo=local)
+    chosen = sorted(set(sellers))
+
+    def count(column: InstrumentedAttribute[dt.datetime | None]) -> int:
+        found = session.scalar(
+            select(func.count())
+            .select_from(Pitch)
+            .where(Pitch.seller_id.in_(chosen), column >= first, column < after)
+        )
+        return int(found or 0)
+
+    return PipelineCounts(start, end, count(Pitch.contacted_at), count(Pitch.agreed_at))
 
 
 def reference_for(
