@@ -16,6 +16,7 @@ from pasar.audit.models import AuditEvent
 from pasar.auth.models import User
 from pasar.config import Settings
 from pasar.creators import pitches, sample_rules, samples
+from pasar.creators.agencies import agencies
 from pasar.creators.analytics import creator_levels
 from pasar.creators.assignments import assign
 from pasar.creators.collaboration_models import (
@@ -26,7 +27,7 @@ from pasar.creators.collaboration_models import (
     VoucherCode,
 )
 from pasar.creators.days import today
-from pasar.creators.demo import seed_demo
+from pasar.creators.demo import DEMO_AGENCY, seed_demo
 from pasar.creators.eligibility import standing_of
 from pasar.creators.profiles import find_creators
 from pasar.kit.db import Database
@@ -107,6 +108,8 @@ def test_the_demo_shows_every_state(home: Path, tmp_path: Path) -> None:
         assert {i.status for i in desk} == {"open", "responded", "resolved"}
         assert max(i.escalation_level for i in desk) == 2 and any(i.reopened for i in desk)
         assert (session.scalar(select(func.count()).select_from(AuditEvent)) or 0) > 100
+        [agency] = agencies(session, day)  # the demo agent works for an outsourced agency
+        assert agency["name"] == DEMO_AGENCY and agency["agents"] == ["agent"]
         before = session.scalar(select(func.count()).select_from(SampleRequest))
     with db.unit_of_work() as session:
         again = seed_demo(session, settings, day)

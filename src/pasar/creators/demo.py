@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from pasar.auth.models import User
 from pasar.config import Settings
 from pasar.creators import issues, pitches, samples, vouchers
+from pasar.creators.agencies import create_agency, find_agency, join_agency
 from pasar.creators.assignments import assigned_to
 from pasar.creators.collaboration_models import Pitch, SampleRequest
 from pasar.creators.days import ZONE
@@ -92,6 +93,9 @@ class DemoReport:
         )
 
 
+DEMO_AGENCY = "Mitra Kreator Nusantara"  # the outsourced agency the demo agent works for
+
+
 def seed_demo(session: Session, settings: Settings, today: dt.date) -> DemoReport:
     """Pitches, samples, a voucher and issues for the demo agent's creators, dated so that
     ``today`` (pass the real today) shows every state. Nothing is added when pitches exist."""
@@ -107,6 +111,9 @@ def seed_demo(session: Session, settings: Settings, today: dt.date) -> DemoRepor
         report.skipped = "no demo agent with creators, or no products in the warehouse"
         return report
     owners = [agent.username, manager.username if manager else agent.username]
+    if find_agency(session, DEMO_AGENCY) is None:
+        create_agency(session, DEMO_AGENCY, "system:demo", contact="ops@mitra-kreator.example")
+    join_agency(session, DEMO_AGENCY, [agent], today, "system:demo")
     noon = dt.datetime.combine(today, dt.time(12), ZONE).astimezone(dt.UTC)
 
     def at(days_ago: float) -> dt.datetime:
