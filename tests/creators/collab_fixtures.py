@@ -1,5 +1,6 @@
 """What the creator-collaboration tests share: a migrated store, staff and creators, frozen
-time, creator snapshots written as the metric pipeline writes them, and the sample policies.
+time, creator snapshots written as the metric pipeline writes them, the sample policies, a
+console sign-in and ``pasar creators`` run in process.
 
 Import the fixtures a module uses (``from tests.creators.collab_fixtures import store``).
 """
@@ -7,19 +8,22 @@ Import the fixtures a module uses (``from tests.creators.collab_fixtures import 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from pasar import migrations
 from pasar.auth.models import User
 from pasar.auth.service import hash_password
+from pasar.auth.sessions import COOKIE, open_session
 from pasar.config import Settings
 from pasar.creators.assignments import assign
 from pasar.creators.days import ZONE
@@ -27,6 +31,7 @@ from pasar.creators.eligibility import SamplePolicies, Standing
 from pasar.kit.db import Database
 from pasar.metrics.catalog import load_catalog
 from pasar.metrics.snapshots import snapshot_path
+from tests.cli.test_metrics_cli import run
 
 PASSWORD = "a long enough passphrase"
 # a Monday in WIB, well after the packs' effective dates
@@ -187,3 +192,41 @@ def collab_rows(session: Any, creator_id: str, seller_id: str, owner: str) -> di
         "voucher_id": voucher.id,
         "code": code,
     }
+
+
+class Browser(Protocol):
+    """A test client of the app and the store behind it."""
+
+    client: TestClient
+    db: Database
+
+
+def sign_in(browser: Browser, username: str) -> str:
+    """A browser session for ``username`` (the sign-in form itself is tested elsewhere): the
+    cookie set on the client, the CSRF token returned."""
+    with browser.db.unit_of_work() as session:
+        user = session.scalars(select(User).where(User.username == username)).one()
+        cookie, csrf = open_session(session, user)
+    browser.client.cookies.clear()
+    browser.client.cookies.set(COOKIE, cookie)
+    return csrf
+
+
+def creators_cli(
+    capsys: pytest.CaptureFixture[str],
+) -> tuple[Callable[..., str], Callable[..., str]]:
+    """``pasar creators …`` in process: ``ok(*args)`` gives the output of a command that must
+    succeed (exit code 0), ``refused(*args)`` the error, on one line, of one that must fail
+    (exit code 2)."""
+
+    def ok(*args: str) -> str:
+        code, out, err = run(capsys, "creators", *args)
+        assert code == 0, (args, err)
+        return out
+
+    def refused(*args: str) -> str:
+        code, _, err = run(capsys, "creators", *args)
+        assert code == 2, args
+        return " ".join(err.split())
+
+    return ok, refused

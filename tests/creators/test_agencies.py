@@ -21,7 +21,6 @@ from pasar.audit.models import AuditEvent
 from pasar.auth.models import User
 from pasar.auth.roles import ROLES
 from pasar.auth.service import issue_token
-from pasar.auth.sessions import COOKIE, open_session
 from pasar.cli import governance
 from pasar.cli.output import console
 from pasar.config import Settings, get_settings
@@ -31,8 +30,7 @@ from pasar.creators.collaboration_models import Pitch
 from pasar.creators.funnel import FUNNEL_STEPS, agency_scorecard, agent_scorecard
 from pasar.kit.db import Database
 from pasar.kit.errors import ConflictError, NotFoundError, ValidationError
-from tests.cli.test_metrics_cli import run
-from tests.creators.collab_fixtures import add_people, add_user
+from tests.creators.collab_fixtures import add_people, add_user, creators_cli, sign_in
 from tests.marketplace import Marketplace
 
 TODAY = dt.date.today()
@@ -244,23 +242,14 @@ def test_agencies_from_the_api(api: Api) -> None:
 # -- the console --------------------------------------------------------------------------
 
 
-def _sign_in(api: Api, username: str) -> str:
-    with api.db.unit_of_work() as session:
-        user = session.scalars(select(User).where(User.username == username)).one()
-        cookie, csrf = open_session(session, user)
-    api.client.cookies.clear()
-    api.client.cookies.set(COOKIE, cookie)
-    return csrf
-
-
 def test_the_agents_page_assigns_and_ends_with_csrf(api: Api) -> None:
     client = api.client
-    csrf = _sign_in(api, "mira")
+    csrf = sign_in(api, "mira")
     assert client.get("/creators/agents").status_code == 403  # agents do not manage agents
     assert client.post("/creators/agents/assign",
                        data={"agent": "mira", "creators": "C000003", "csrf_token": csrf}
                        ).status_code == 403  # fmt: skip
-    csrf = _sign_in(api, "cm")
+    csrf = sign_in(api, "cm")
     page = client.get("/creators/agents")
     assert page.status_code == 200 and 'action="/creators/agents/assign"' in page.text
     assert "Manage agents and agencies" in client.get("/creators/funnel").text
@@ -326,16 +315,7 @@ def test_agencies_from_the_command_line(
                   created_by="t", contacted_at=at),
         ])  # fmt: skip
 
-    def ok(*args: str) -> str:
-        code, out, err = run(capsys, "creators", *args)
-        assert code == 0, (args, err)
-        return out
-
-    def refused(*args: str) -> str:
-        code, _, err = run(capsys, "creators", *args)
-        assert code == 2, args
-        return " ".join(err.split())
-
+    ok, refused = creators_cli(capsys)
     try:
         assert "Agency Kreasi created with 2 agent(s)." in ok(
             "agencies", "create", "Kreasi", "--contact", "ops@kreasi.id",

@@ -20,7 +20,7 @@ from pasar.creators.days import today
 from pasar.kit.clock import frozen_at, now
 from pasar.kit.db import Database
 from tests.cli.test_metrics_cli import run
-from tests.creators.collab_fixtures import add_people, write_snapshot
+from tests.creators.collab_fixtures import add_people, creators_cli, write_snapshot
 
 
 def test_collaboration_from_the_command_line(
@@ -45,16 +45,7 @@ def test_collaboration_from_the_command_line(
             ],
         )
 
-    def ok(*args: str) -> str:
-        code, out, err = run(capsys, "creators", *args)
-        assert code == 0, (args, err)
-        return out
-
-    def refused(*args: str) -> str:
-        code, _, err = run(capsys, "creators", *args)
-        assert code == 2, args
-        return " ".join(err.split())
-
+    ok, refused = creators_cli(capsys)
     # pitches
     assert "Pitch #1: C1 for S1 (shortlisted), owned by mira." in ok(
         "pitches",

@@ -15,14 +15,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from pasar.api.app import create_app
-from pasar.auth.models import User
-from pasar.auth.sessions import COOKIE, open_session
 from pasar.config import Settings
 from pasar.creators import issues, pitches, samples, vouchers
 from pasar.creators.collaboration_models import CreatorIssue, Pitch, SampleRequest
 from pasar.creators.days import today
 from pasar.kit.db import Database
-from tests.creators.collab_fixtures import collab_rows, store, write_snapshot
+from tests.creators.collab_fixtures import collab_rows, sign_in, store, write_snapshot
 from tests.text import mentions
 
 __all__ = ["store"]
@@ -52,20 +50,9 @@ def console(store: Database, tmp_path: Path) -> Iterator[Console]:
         yield Console(client, store, ids)
 
 
-def _sign_in(console: Console, username: str) -> str:
-    """A browser session for ``username`` (the sign-in form itself is tested elsewhere): the
-    cookie set on the client, the CSRF token returned."""
-    with console.db.unit_of_work() as session:
-        user = session.scalars(select(User).where(User.username == username)).one()
-        cookie, csrf = open_session(session, user)
-    console.client.cookies.clear()
-    console.client.cookies.set(COOKIE, cookie)
-    return csrf
-
-
 def test_each_person_sees_their_own_part(console: Console) -> None:
     client = console.client
-    _sign_in(console, "cm")
+    sign_in(console, "cm")
     board = client.get("/outreach")
     assert board.status_code == 200
     assert 'data-stage="shortlisted"' in board.text and "C3" in board.text
@@ -75,7 +62,7 @@ def test_each_person_sees_their_own_part(console: Console) -> None:
     assert desk.status_code == 200 and "h left" in desk.text
     assert client.get("/my-collaborations").status_code == 404
 
-    _sign_in(console, "mira")  # agent of C1 and C2
+    sign_in(console, "mira")  # agent of C1 and C2
     for path in ("/outreach", "/samples", "/creator-issues"):
         page = client.get(path)
         assert page.status_code == 200 and "C1" in page.text and not mentions(page.text, "C3"), path
@@ -84,7 +71,7 @@ def test_each_person_sees_their_own_part(console: Console) -> None:
     theirs = console.ids["C3"]["issue_id"]
     assert client.get(f"/creator-issues/{theirs}").status_code == 404
 
-    _sign_in(console, "ayu")  # creator C1
+    sign_in(console, "ayu")  # creator C1
     assert client.get("/outreach").status_code == 403
     assert client.get("/samples").headers["location"] == "/my-collaborations"
     portal = client.get("/my-collaborations")
@@ -100,7 +87,7 @@ def test_bulk_actions_from_the_board_are_all_or_nothing(console: Console) -> Non
             pitches.add_pitch(session, seller_id="S1", creator_id=creator, owner="cm", actor="t")
         rows = session.scalars(select(Pitch).where(Pitch.seller_id == "S1")).all()
         ticked = [f"{p.id}:{p.version}" for p in rows]
-    csrf = _sign_in(console, "cm")
+    csrf = sign_in(console, "cm")
     stale = [*ticked[:-1], ticked[-1].split(":")[0] + ":9"]
     refused = console.client.post(
         "/outreach/bulk", data={"csrf_token": csrf, "action": "advance", "pitch": stale}
@@ -140,7 +127,7 @@ def test_bulk_actions_from_the_board_are_all_or_nothing(console: Console) -> Non
 
 
 def test_a_creator_works_its_samples_and_issues_from_the_portal(console: Console) -> None:
-    csrf = _sign_in(console, "ayu")
+    csrf = sign_in(console, "ayu")
     asked = console.client.post(
         "/samples/request",
         data={
@@ -225,7 +212,7 @@ def test_a_creator_works_its_samples_and_issues_from_the_portal(console: Console
 
 
 def test_staff_decide_ship_and_redeem_from_the_samples_page(console: Console) -> None:
-    csrf = _sign_in(console, "cm")
+    csrf = sign_in(console, "cm")
     sample_id = console.ids["C1"]["sample_id"]
     for action, version, extra in (("approve", 1, {}), ("ship", 2, {"tracking_number": "JNE1"})):
         done = console.client.post(

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from pasar.api.access import Principal, needs, session
+from pasar.api.creators import page_of
 from pasar.api.pages import NO_NUL, PageRequest, errors, page_request
 from pasar.creators.agencies import agency_of_agents, agents_of
 from pasar.creators.analytics import DIMENSIONS, creator_performance, last_order_day, pivot
@@ -28,14 +29,10 @@ from pasar.creators.funnel import (
     agency_scorecard,
     agent_scorecard,
     campaign_efficiency,
-    creator_handles,
+    creator_sample_returns,
     funnel,
-    sample_returns,
-    sample_summary,
-    samples_by_creator,
 )
 from pasar.kit.errors import ConflictError, ValidationError
-from pasar.kit.issues import did_you_mean
 from pasar.warehouse.store import MANIFEST, Warehouse
 
 router = APIRouter(tags=["creator analytics"], responses=errors(401, 403, 409, 422))
@@ -79,9 +76,9 @@ class Funnel(Period):
     steps: list[FunnelStep]
 
 
-class Scorecard(BaseModel):
-    owner: str
-    agency: str | None
+class Throughput(BaseModel):
+    """What an agent's scorecard and an agency's (its agents' summed) have in common."""
+
     contacted: int
     replied: int
     agreed: int
@@ -95,28 +92,30 @@ class Scorecard(BaseModel):
     posting_rate: float | None
     gmv_per_agreement: Decimal | None
     overdue: int
+
+
+# Throughput is the first base so that the fields of the second (who) come first in the JSON:
+# pydantic orders fields from the last base to the first.
+class _Agent(BaseModel):
+    owner: str
+    agency: str | None
+
+
+class Scorecard(Throughput, _Agent):
+    pass
 
 
 class Scorecards(Period):
     agents: list[Scorecard]
 
 
-class AgencyCard(BaseModel):
+class _Agency(BaseModel):
     agency: str
     agents: int
-    contacted: int
-    replied: int
-    agreed: int
-    sampled: int
-    posted: int
-    selling: int
-    gmv: Decimal
-    contacts_per_week: float
-    reply_rate: float | None
-    agreement_rate: float | None
-    posting_rate: float | None
-    gmv_per_agreement: Decimal | None
-    overdue: int
+
+
+class AgencyCard(Throughput, _Agency):
+    pass
 
 
 class AgencyCards(Period):
@@ -206,26 +205,6 @@ END = Query(None, description="Last day (default: the day of the latest order)."
 SELLER = Query(None, max_length=100, pattern=NO_NUL, description="Only this seller's.")
 CAMPAIGN = Query(None, max_length=200, pattern=NO_NUL, description="Only this campaign.")
 AGENCY = Query(None, max_length=100, pattern=NO_NUL, description="Only this agency's agents.")
-
-
-def _page(
-    rows: list[dict[str, Any]], page: PageRequest, sortable: tuple[str, ...]
-) -> dict[str, Any]:
-    """One page of ``rows`` (already in their default order), sorted by ``page.sort`` when
-    given (rows without a value last, whichever the direction)."""
-    if page.sort:
-        name = page.sort.lstrip("-")
-        if name not in sortable:
-            raise ValidationError(
-                f"cannot sort by {name!r}{did_you_mean(name, sortable)}; "
-                f"sortable: {', '.join(sortable)}",
-                field="sort",
-            )
-        known = [r for r in rows if r[name] is not None]
-        known.sort(key=lambda r: r[name], reverse=page.sort.startswith("-"))
-        rows = known + [r for r in rows if r[name] is None]
-    items = rows[page.offset : page.offset + page.limit]
-    return {"items": items, "total": len(rows), "limit": page.limit, "offset": page.offset}
 
 
 def _owners(caller: Principal, unit: Session, agency: str | None) -> frozenset[str] | None:
@@ -340,13 +319,9 @@ def samples_per_creator(
         visible = frozenset([creator_id]) & (visible if visible is not None else {creator_id})
     with _warehouse(request) as con:
         first, last = _period(con, start, end)
-        returns = sample_returns(unit, con, first, last, visible, seller_id=seller_id)
-        rows = samples_by_creator(returns)
-        handles = creator_handles(con, {r["creator_id"] for r in rows})
-    for row in rows:
-        row["handle"] = handles.get(row["creator_id"])
-    listed = _page(rows, page, SAMPLE_SORTABLE)
-    return {"start": first, "end": last, **listed, "summary": sample_summary(returns)}
+        rows, summary = creator_sample_returns(unit, con, first, last, visible, seller_id)
+    listed = page_of(rows, page, SAMPLE_SORTABLE)
+    return {"start": first, "end": last, **listed, "summary": summary}
 
 
 CAMPAIGN_SORTABLE = tuple(Campaign.model_fields)
@@ -373,4 +348,4 @@ def campaigns(
             unit, con, first, last, creators=caller.creators, seller_id=seller_id,
             campaign=campaign,
         )  # fmt: skip
-    return {"start": first, "end": last, **_page(rows, page, CAMPAIGN_SORTABLE)}
+    return {"start": first, "end": last, **page_of(rows, page, CAMPAIGN_SORTABLE)}

@@ -61,17 +61,11 @@ def list_creators(
 ) -> dict[str, Any]:
     """Creators the caller may see, most followed first (``sort`` by any field)."""
     rows = find_creators(request.app.state.settings, caller.creators, q, category)
-    if page.sort:
-        name = page.sort.lstrip("-")
-        if name not in SORTABLE:
-            raise ValidationError(
-                f"cannot sort by {name!r}{did_you_mean(name, SORTABLE)}; "
-                f"sortable: {', '.join(SORTABLE)}",
-                field="sort",
-            )
-        rows.sort(key=lambda r: (r[name] is None, r[name]), reverse=page.sort.startswith("-"))
-    items = rows[page.offset : page.offset + page.limit]
-    return {"items": items, "total": len(rows), "limit": page.limit, "offset": page.offset}
+    order = sort_order(page.sort, SORTABLE)
+    if order is not None:
+        name, descending = order
+        rows.sort(key=lambda r: (r[name] is None, r[name]), reverse=descending)
+    return _window(rows, page)
 
 
 @router.get("/creators/{creator_id}", response_model=CreatorDetail, responses=errors(404))
@@ -93,9 +87,11 @@ def _plain(value: Any) -> float | int | None:
     return float(value)
 
 
-def _sorted(rows: list[dict[str, Any]], sort: str | None, sortable: tuple[str, ...]) -> None:
+def sort_order(sort: str | None, sortable: tuple[str, ...]) -> tuple[str, bool] | None:
+    """The field ``sort`` names and whether it is descending (``-field``), or ``None`` when no
+    sort is asked for; :class:`ValidationError` when the field is not one of ``sortable``."""
     if not sort:
-        return
+        return None
     name = sort.lstrip("-")
     if name not in sortable:
         raise ValidationError(
@@ -103,9 +99,26 @@ def _sorted(rows: list[dict[str, Any]], sort: str | None, sortable: tuple[str, .
             f"sortable: {', '.join(sortable)}",
             field="sort",
         )
-    known = [r for r in rows if r[name] is not None]
-    known.sort(key=lambda r: r[name], reverse=sort.startswith("-"))
-    rows[:] = known + [r for r in rows if r[name] is None]
+    return name, sort.startswith("-")
+
+
+def page_of(
+    rows: list[dict[str, Any]], page: PageRequest, sortable: tuple[str, ...]
+) -> dict[str, Any]:
+    """One page of ``rows`` (already in their default order), sorted by ``page.sort`` when
+    given (rows without a value last, whichever the direction)."""
+    order = sort_order(page.sort, sortable)
+    if order is not None:
+        name, descending = order
+        known = [r for r in rows if r[name] is not None]
+        known.sort(key=lambda r: r[name], reverse=descending)
+        rows = known + [r for r in rows if r[name] is None]
+    return _window(rows, page)
+
+
+def _window(rows: list[dict[str, Any]], page: PageRequest) -> dict[str, Any]:
+    items = rows[page.offset : page.offset + page.limit]
+    return {"items": items, "total": len(rows), "limit": page.limit, "offset": page.offset}
 
 
 # -- assignments --------------------------------------------------------------------------
@@ -158,9 +171,7 @@ def list_assignments(
     rows = assignment_rows(
         unit, as_of or dt.date.today(), agent=agent, agency=agency, creator_id=creator_id
     )
-    _sorted(rows, page.sort, ASSIGNMENT_SORTABLE)
-    items = rows[page.offset : page.offset + page.limit]
-    return {"items": items, "total": len(rows), "limit": page.limit, "offset": page.offset}
+    return page_of(rows, page, ASSIGNMENT_SORTABLE)
 
 
 @router.post("/assignments", response_model=Assigned, status_code=201, responses=errors(404))

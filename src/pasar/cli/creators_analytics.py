@@ -22,11 +22,8 @@ from pasar.creators.funnel import (
     agency_scorecard,
     agent_scorecard,
     campaign_efficiency,
-    creator_handles,
+    creator_sample_returns,
     funnel,
-    sample_returns,
-    sample_summary,
-    samples_by_creator,
 )
 from pasar.kit.errors import ValidationError
 from pasar.kit.money import format_compact
@@ -36,6 +33,7 @@ START = typer.Option(None, "--from", help="First day (default: 30 days before --
 END = typer.Option(None, "--to", help="Last day (default: the day of the latest order).")
 FORMAT = typer.Option("table", "--format", help="table, csv, json or xlsx.")
 OUTPUT = typer.Option(None, "--output", "-o", help="Write to this file instead.")
+SORT = typer.Option(None, "--sort", help="A column; -column for descending.")
 PIVOT_COLUMNS = (
     "creators", "selling", "orders", "gmv", "gmv_live", "gmv_video", "gmv_showcase", "net_gmv",
     "commission", "content", "views", "gpm", "conversion",
@@ -202,7 +200,7 @@ def _sort(rows: list[dict[str, Any]], sort: str | None, columns: tuple[str, ...]
 def sample_returns_command(
     creator: str | None = typer.Option(None, "--creator", help="Only this creator's samples."),
     seller: str | None = typer.Option(None, "--seller", help="Only this seller's samples."),
-    sort: str | None = typer.Option(None, "--sort", help="A column; -column for descending."),
+    sort: str | None = SORT,
     start: str | None = START,
     end: str | None = END,
     format_: str = FORMAT,
@@ -216,17 +214,13 @@ def sample_returns_command(
         first, last = _period(con, start, end)
         visible = frozenset([creator]) if creator is not None else None
         with _store() as session:
-            returns = sample_returns(session, con, first, last, visible, seller_id=seller)
-        rows = samples_by_creator(returns)
-        handles = creator_handles(con, {r["creator_id"] for r in rows})
+            rows, summary = creator_sample_returns(session, con, first, last, visible, seller)
     finally:
         con.close()
-    for row in rows:
-        row["handle"] = handles.get(row["creator_id"])
     _sort(rows, sort, SAMPLE_COLUMNS)
     title = f"Sample returns per creator, {first} – {last}"
     if format_ == "table":
-        total = {"creator_id": "total", **sample_summary(returns)}
+        total = {"creator_id": "total", **summary}
         _out([*rows, total], list(SAMPLE_TERMINAL), format_, output, title)
     else:
         _out(rows, list(SAMPLE_COLUMNS), format_, output, title)
@@ -247,7 +241,7 @@ CAMPAIGN_TERMINAL = (
 def campaigns_command(
     seller: str | None = typer.Option(None, "--seller", help="Only this seller's campaigns."),
     campaign: str | None = typer.Option(None, "--campaign", help="Only this campaign."),
-    sort: str | None = typer.Option(None, "--sort", help="A column; -column for descending."),
+    sort: str | None = SORT,
     start: str | None = START,
     end: str | None = END,
     format_: str = FORMAT,

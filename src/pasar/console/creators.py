@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from pasar.api.access import session
+from pasar.auth.models import User
 from pasar.console.charts import bar_chart
 from pasar.console.governance import UNIT_KINDS, MetricTable
 from pasar.console.labels import INDONESIAN
@@ -282,6 +283,19 @@ STEP_LABELS = {
     "posted": "Content posted",
     "selling": "Selling",
 }
+# an agent's scorecard and an agency's (its agents' summed), after who they are
+SCORECARD_COLUMNS = [
+    Column("contacted", "Contacts", "int"),
+    Column("contacts_per_week", "Contacts per week", "number"),
+    Column("reply_rate", "Reply rate", "percent"),
+    Column("agreement_rate", "Agreement rate", "percent"),
+    Column("posted", "Content posted", "int"),
+    Column("posting_rate", "Posted of agreed", "percent"),
+    Column("selling", "Selling", "int"),
+    Column("gmv", "GMV generated", "money"),
+    Column("gmv_per_agreement", "GMV per agreement", "money"),
+    Column("overdue", "Overdue next actions", "int"),
+]
 
 
 @router.get("/creators/funnel")
@@ -337,20 +351,7 @@ def funnel_page(
     agents_table = Table(
         "agents",
         "Agents: throughput and quality",
-        [
-            Column("owner", "Owner"),
-            Column("agency", "Agency"),
-            Column("contacted", "Contacts", "int"),
-            Column("contacts_per_week", "Contacts per week", "number"),
-            Column("reply_rate", "Reply rate", "percent"),
-            Column("agreement_rate", "Agreement rate", "percent"),
-            Column("posted", "Content posted", "int"),
-            Column("posting_rate", "Posted of agreed", "percent"),
-            Column("selling", "Selling", "int"),
-            Column("gmv", "GMV generated", "money"),
-            Column("gmv_per_agreement", "GMV per agreement", "money"),
-            Column("overdue", "Overdue next actions", "int"),
-        ],
+        [Column("owner", "Owner"), Column("agency", "Agency"), *SCORECARD_COLUMNS],
         agents,
         empty="No agent contacted a creator in this period.",
         note=period,
@@ -358,20 +359,7 @@ def funnel_page(
     agencies_table = Table(
         "agencies",
         "Agencies: throughput and quality",
-        [
-            Column("agency", "Agency"),
-            Column("agents", "Agents", "int"),
-            Column("contacted", "Contacts", "int"),
-            Column("contacts_per_week", "Contacts per week", "number"),
-            Column("reply_rate", "Reply rate", "percent"),
-            Column("agreement_rate", "Agreement rate", "percent"),
-            Column("posted", "Content posted", "int"),
-            Column("posting_rate", "Posted of agreed", "percent"),
-            Column("selling", "Selling", "int"),
-            Column("gmv", "GMV generated", "money"),
-            Column("gmv_per_agreement", "GMV per agreement", "money"),
-            Column("overdue", "Overdue next actions", "int"),
-        ],
+        [Column("agency", "Agency"), Column("agents", "Agents", "int"), *SCORECARD_COLUMNS],
         agency_scorecard(agents, agencies),
         empty="No agent contacted a creator in this period.",
         note=period,
@@ -548,6 +536,13 @@ def _change(view: Page, unit: Session, csrf_token: str, run: Callable[[str], obj
     return RedirectResponse("/creators/agents", status_code=303)
 
 
+def _agent_change(
+    view: Page, unit: Session, csrf_token: str, agent: str, run: Callable[[User, str], object]
+) -> Response:
+    """:func:`_change` made to the agent named ``agent``: ``run`` gets its user and the actor."""
+    return _change(view, unit, csrf_token, lambda actor: run(agent_named(unit, agent), actor))
+
+
 def _day(text: str, field: str) -> dt.date:
     if not text.strip():
         return dt.date.today()
@@ -572,15 +567,14 @@ def assign_form(
 ) -> Response:
     """Let an agent look after creators (ids separated by spaces, commas or lines)."""
 
-    def run(actor: str) -> object:
-        user = agent_named(unit, agent)
+    def run(user: User, actor: str) -> object:
         wanted = creator_ids(creators.replace(",", " ").split())
         missing = unknown_creators(request.app.state.settings, wanted)
         if missing:
             raise NotFoundError(f"no creator {', '.join(missing[:5])}", field="creators")
         return assign(unit, user, wanted, _day(starts_on, "starts_on"), actor)
 
-    return _change(view, unit, csrf_token, run)
+    return _agent_change(view, unit, csrf_token, agent, run)
 
 
 @router.post("/creators/agents/unassign")
@@ -593,15 +587,14 @@ def unassign_form(
 ) -> Response:
     """End an agent's assignment of a creator (from today it no longer sees it)."""
 
-    def run(actor: str) -> object:
-        user = agent_named(unit, agent)
+    def run(user: User, actor: str) -> object:
         wanted = creator_ids([creator_id], "creator_id")
         ended = unassign(unit, user, wanted, dt.date.today(), actor)
         if not ended:
             raise NotFoundError(f"{user.username} does not look after {wanted[0]}")
         return ended
 
-    return _change(view, unit, csrf_token, run)
+    return _agent_change(view, unit, csrf_token, agent, run)
 
 
 @router.post("/creators/agents/agencies")
@@ -631,13 +624,12 @@ def membership_form(
 ) -> Response:
     """Move an agent to an agency (none: it leaves its agency)."""
 
-    def run(actor: str) -> object:
-        user = agent_named(unit, agent)
+    def run(user: User, actor: str) -> object:
         if not agency.strip():
             return agency_service.leave_agency(unit, user, actor)
         return agency_service.join_agency(unit, agency, [user], dt.date.today(), actor)
 
-    return _change(view, unit, csrf_token, run)
+    return _agent_change(view, unit, csrf_token, agent, run)
 
 
 @router.get("/creators/{creator_id}")

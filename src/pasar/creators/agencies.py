@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -183,10 +183,7 @@ def agencies(session: Session, on: dt.date) -> list[dict[str, Any]]:
     for agency_id, creator in session.execute(
         select(AgencyAgent.agency_id, CreatorAssignment.creator_id)
         .join(CreatorAssignment, CreatorAssignment.agent_id == AgencyAgent.agent_id)
-        .where(
-            CreatorAssignment.starts_on <= on,
-            or_(CreatorAssignment.ends_on.is_(None), CreatorAssignment.ends_on >= on),
-        )
+        .where(CreatorAssignment.open_on(on))
     ):
         creators.setdefault(agency_id, set()).add(creator)
     return [
@@ -209,10 +206,7 @@ def agents(session: Session, on: dt.date) -> list[dict[str, Any]]:
     counts = dict(
         session.execute(
             select(CreatorAssignment.agent_id, func.count(CreatorAssignment.id))
-            .where(
-                CreatorAssignment.starts_on <= on,
-                or_(CreatorAssignment.ends_on.is_(None), CreatorAssignment.ends_on >= on),
-            )
+            .where(CreatorAssignment.open_on(on))
             .group_by(CreatorAssignment.agent_id)
         ).all()
     )

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pasar.audit.service import audit
@@ -128,10 +128,7 @@ def assignment_rows(
         .join(User, User.id == CreatorAssignment.agent_id)
         .outerjoin(AgencyAgent, AgencyAgent.agent_id == User.id)
         .outerjoin(Agency, Agency.id == AgencyAgent.agency_id)
-        .where(
-            CreatorAssignment.starts_on <= on,
-            or_(CreatorAssignment.ends_on.is_(None), CreatorAssignment.ends_on >= on),
-        )
+        .where(CreatorAssignment.open_on(on))
         .order_by(User.username, CreatorAssignment.creator_id, CreatorAssignment.id)
     )
     if agent:
@@ -159,9 +156,7 @@ def _open(session: Session, agent_id: int, on: dt.date) -> list[CreatorAssignmen
     return list(
         session.scalars(
             select(CreatorAssignment).where(
-                CreatorAssignment.agent_id == agent_id,
-                CreatorAssignment.starts_on <= on,
-                or_(CreatorAssignment.ends_on.is_(None), CreatorAssignment.ends_on >= on),
+                CreatorAssignment.agent_id == agent_id, CreatorAssignment.open_on(on)
             )
         )
     )

@@ -381,14 +381,27 @@ def samples_by_creator(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return result
 
 
+def creator_sample_returns(
+    session: Session,
+    con: duckdb.DuckDBPyConnection,
+    start: dt.date,
+    end: dt.date,
+    creators: frozenset[str] | None = None,
+    seller_id: str | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """:func:`samples_by_creator` of the samples delivered in the period (of ``creators``, from
+    ``seller_id`` when given), each with the creator's ``handle`` (``None`` when the warehouse
+    does not know it), and the :func:`sample_summary` of all those samples."""
+    returns = sample_returns(session, con, start, end, creators, seller_id=seller_id)
+    rows = samples_by_creator(returns)
+    handles = creator_handles(con, {r["creator_id"] for r in rows})
+    for row in rows:
+        row["handle"] = handles.get(row["creator_id"])
+    return rows, sample_summary(returns)
+
+
 def _categories(con: duckdb.DuckDBPyConnection, sellers: set[str]) -> dict[str, str]:
-    if not sellers:
-        return {}
-    marks = ", ".join("?" for _ in sellers)
-    rows = con.execute(
-        f"SELECT seller_id, category FROM sellers WHERE seller_id IN ({marks})", sorted(sellers)
-    ).fetchall()
-    return {seller: category for seller, category in rows}
+    return _looked_up(con, "sellers", "seller_id", "category", sellers)
 
 
 def campaign_efficiency(
@@ -516,10 +529,17 @@ def _voucher_spend(
 
 def creator_handles(con: duckdb.DuckDBPyConnection, creators: set[str]) -> dict[str, str]:
     """The handle of each of ``creators`` the warehouse knows."""
-    if not creators:
+    return _looked_up(con, "creators", "creator_id", "handle", creators)
+
+
+def _looked_up(
+    con: duckdb.DuckDBPyConnection, table: str, key: str, column: str, keys: set[str]
+) -> dict[str, str]:
+    """``column`` of each of ``keys`` found in the warehouse's ``table`` (by its ``key``)."""
+    if not keys:
         return {}
-    marks = ", ".join("?" for _ in creators)
+    marks = ", ".join("?" for _ in keys)
     rows = con.execute(
-        f"SELECT creator_id, handle FROM creators WHERE creator_id IN ({marks})", sorted(creators)
+        f"SELECT {key}, {column} FROM {table} WHERE {key} IN ({marks})", sorted(keys)
     ).fetchall()
-    return {creator: handle for creator, handle in rows}
+    return {found: value for found, value in rows}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy import ColumnElement, Date, ForeignKey, Index, String, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pasar.kit.db import Base, utcnow
@@ -28,6 +28,11 @@ class CreatorAssignment(Base):
     ends_on: Mapped[dt.date | None] = mapped_column(Date)
     assigned_by: Mapped[str] = mapped_column(String(200), nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, nullable=False)
+
+    @classmethod
+    def open_on(cls, day: dt.date) -> ColumnElement[bool]:
+        """The SQL condition of an assignment open on ``day``: started, and not ended before."""
+        return and_(cls.starts_on <= day, or_(cls.ends_on.is_(None), cls.ends_on >= day))
 
 
 class Agency(Base):
