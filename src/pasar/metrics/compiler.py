@@ -78,11 +78,11 @@ class _Group:
     time: str
     bounded: bool  # every leaf has a first day (the scan can skip older rows)
     leaves: tuple[Leaf, ...]
-    daily: str | None = None  # a window file holding the leaves (else: the dataset's rows)
+    daily: str | None = None  # a relation holding the leaves' windows (else: the rows)
 
     @property
     def alias(self) -> str:
-        suffix = "_daily" if self.daily is not None else "" if self.bounded else "_all"
+        suffix = "" if self.bounded else "_all"
         return f"g_{self.dataset.name}_{self.time}{suffix}"
 
 
@@ -106,9 +106,12 @@ class Compiler:
         """Every metric of ``entity`` (or those named) as of the end of local day ``as_of``:
         one row per subject, with the key, ``as_of`` and one column per metric.
 
-        ``daily`` maps (dataset, time column) to a window file (:meth:`combine_days`,
-        :meth:`slide`) holding the group's rollable leaves as of ``as_of``: they are read from
-        it instead of scanning the dataset's rows.
+        ``daily`` maps (dataset, time column) to the name of a relation (a table, or an Arrow
+        table registered with the connection) holding the group's leaves with a window of days
+        as of ``as_of``, one row per subject keyed ``__k0`` — rollable ones as
+        :meth:`combine_days` gives them, the others as :meth:`window_rows` does: they are read
+        from it instead of scanning the dataset's rows. Groups mapped to the same relation are
+        read from it once, not joined with each other.
         """
         spec = self.catalog.entity(entity)
         names = (
@@ -242,13 +245,15 @@ class Compiler:
         series = len(frames) > 1
         join_keys = [f"__k{i}" for i in range(len(key_names))] + (["__period"] if series else [])
         ctes: list[tuple[str, exp.Select]] = []
+        windows: dict[str, list[_Group]] = {}  # relation -> the groups read from it
         for group in groups:
             if group.daily is not None:
-                cte = _read_window(group, len(key_names))
+                windows.setdefault(group.daily, []).append(group)
             else:
                 key_exprs = keys_of(group.dataset)  # type: ignore[operator]
-                cte = self._group_select(group, key_exprs, frames, where)
-            ctes.append((group.alias, cte))
+                ctes.append((group.alias, self._group_select(group, key_exprs, frames, where)))
+        for index, (relation, members) in enumerate(windows.items()):
+            ctes.append((f"g_daily_{index}", _read_window(relation, members, len(key_names))))
         select = self._join_groups([alias for alias, _ in ctes], join_keys, subjects, series)
         select = select.select(*[v.as_(n) for n, v in values.items()], append=True)
         if series:  # before the groups that join it
@@ -299,7 +304,7 @@ class Compiler:
             bounded = leaf.span != ALL_HISTORY and leaf.span.to_date is None
             from_daily = daily is not None and (leaf.dataset, leaf.time) in daily
             grouped.setdefault(
-                (leaf.dataset, leaf.time, bounded, from_daily and rollable(leaf)), []
+                (leaf.dataset, leaf.time, bounded, from_daily and leaf.span.days is not None), []
             ).append(leaf)
         return [
             _Group(
@@ -313,10 +318,17 @@ class Compiler:
         ]
 
     def combine_days(
-        self, leaves: Sequence[Leaf], keys: int, files: Sequence[str], as_of: dt.date
+        self,
+        leaves: Sequence[Leaf],
+        keys: int,
+        files: Sequence[str],
+        as_of: dt.date,
+        days: str | None = None,
     ) -> exp.Select:
-        """The window file of rollable ``leaves`` as of ``as_of``, from the daily partial files
-        of every day of their windows (subjects keyed ``__k0``…)."""
+        """The windows of rollable ``leaves`` as of ``as_of`` (a column per
+        :func:`window_parts`), from the daily partial files of every day of their windows
+        (subjects keyed ``__k0``…); ``days`` names a column counting the days a subject has
+        partials for."""
         day = exp.column("day")
         starts = {leaf: as_of - dt.timedelta(days=int(leaf.span.days or 1) - 1) for leaf in leaves}
         lower = min(starts.values())
@@ -325,8 +337,10 @@ class Compiler:
             condition = None
             if starts[leaf] != lower:
                 condition = exp.GTE(this=day.copy(), expression=self.dialect.date(starts[leaf]))
-            for column, partial, combine in _window_parts(leaf):
+            for column, partial, combine in window_parts(leaf):
                 parts.append(_filtered(combine(this=exp.column(partial)), condition).as_(column))
+        if days is not None:
+            parts.append(exp.Count(this=exp.Star()).as_(days))
         names = [exp.column(f"__k{i}") for i in range(keys)]
         select = (
             exp.select(*names, *parts)
@@ -338,40 +352,16 @@ class Compiler:
         )
         return select.group_by(*[n.copy() for n in names]) if names else select
 
-    def slide(
-        self,
-        leaves: Sequence[Leaf],
-        keys: int,
-        previous: str,
-        entering: str,
-        leaving: Mapping[int, str],
-    ) -> exp.Select:
-        """The window file of the next day from the previous day's: each leaf adds the day
-        that enters its window and subtracts the day that leaves it (``leaving`` maps a window
-        length to that day's partial file). Only for sums and counts (see :func:`slidable`)."""
-        names = [f"__k{i}" for i in range(keys)]
-        columns = [c for leaf in leaves for c, _, _ in _window_parts(leaf)]
-        branches: list[exp.Select] = [
-            exp.select(*names, *columns).from_(_parquet([previous])),
-            exp.select(
-                *names,
-                *[exp.column(p).as_(c) for leaf in leaves for c, p, _ in _window_parts(leaf)],
-            ).from_(_parquet([entering])),
-        ]
-        for days, file in sorted(leaving.items()):
-            gone = [
-                exp.Neg(this=exp.column(p)).as_(c)
-                for leaf in leaves
-                if leaf.span.days == days
-                for c, p, _ in _window_parts(leaf)
-            ]
-            branches.append(exp.select(*names, *gone).from_(_parquet([file])))
-        union: exp.Expr = branches[0]
-        for branch in branches[1:]:
-            union = exp.Union(this=union, expression=branch, distinct=False, by_name=True)
-        totals = [exp.Sum(this=exp.column(c)).as_(c) for c in columns]
-        select = exp.select(*[exp.column(n) for n in names], *totals).from_(_aliased(union, "d"))
-        return select.group_by(*[exp.column(n) for n in names]) if names else select
+    def window_rows(self, entity: str, leaves: Sequence[Leaf], as_of: dt.date) -> exp.Select:
+        """Per subject of ``entity`` (keyed ``__k0``): ``leaves`` (with windows of days, of one
+        dataset and time column) as of ``as_of``, computed from the rows as :meth:`snapshot`
+        computes them."""
+        groups = self._groups(list(leaves))
+        if len(groups) != 1 or any(leaf.span.days is None for leaf in leaves):
+            raise ValidationError("window rows are leaves with windows of one dataset and time")
+        group = groups[0]
+        keys = _entity_key(group.dataset, entity)
+        return self._group_select(group, keys, [Period(as_of, None, as_of)], None)
 
     def rows(
         self, metric: str, entity: str, subject: str, as_of: dt.date, limit: int = 50
@@ -722,8 +712,8 @@ def _partials(leaf: Leaf, dialect: Dialect) -> list[tuple[str, exp.Expr]]:
     return [(name, _aggregate(leaf, dialect, exp.null()))]
 
 
-def _window_parts(leaf: Leaf) -> list[tuple[str, str, type[exp.AggFunc]]]:
-    """(window file column, daily partial column, how days combine) for a rollable leaf; an
+def window_parts(leaf: Leaf) -> list[tuple[str, str, type[exp.AggFunc]]]:
+    """(window column, daily partial column, how days combine) for a rollable leaf; an
     average keeps its sum and count, divided when read."""
     partial = _partial_name(leaf)
     if leaf.agg == "avg":
@@ -741,19 +731,21 @@ def slidable(leaves: Sequence[Leaf]) -> bool:
     return all(leaf.agg in ("count", "sum", "avg") for leaf in leaves)
 
 
-def _read_window(group: _Group, keys: int) -> exp.Select:
+def _read_window(relation: str, groups: Sequence[_Group], keys: int) -> exp.Select:
+    """The leaves of ``groups`` as stored in the window relation (an average from its sum
+    and count)."""
     names = [exp.column(f"__k{i}") for i in range(keys)]
     values: list[exp.Expr] = []
-    for leaf in group.leaves:
-        if leaf.agg == "avg":
-            total, count = (exp.column(c) for c, _, _ in _window_parts(leaf))
+    for leaf in (leaf for group in groups for leaf in group.leaves):
+        if leaf.agg == "avg" and rollable(leaf):
+            total, count = (exp.column(c) for c, _, _ in window_parts(leaf))
             ratio = exp.Div(
                 this=total, expression=exp.Nullif(this=count, expression=exp.Literal.number(0))
             )
             values.append(ratio.as_(leaf.column))
         else:
             values.append(exp.column(leaf.column))
-    return exp.select(*names, *values).from_(_parquet([str(group.daily)]))
+    return exp.select(*names, *values).from_(exp.to_table(relation))
 
 
 def _parquet(files: Sequence[str]) -> exp.Table:

@@ -39,7 +39,14 @@ from pasar.config import Settings
 from pasar.kit.errors import NotFoundError, PasarError, ValidationError
 from pasar.metrics.catalog import Catalog
 from pasar.metrics.compiler import Compiler
-from pasar.metrics.daily import DailyGroup, DailyStore, daily_groups, window_days
+from pasar.metrics.daily import (
+    DailyGroup,
+    DailyStore,
+    Windows,
+    WindowStep,
+    daily_groups,
+    window_days,
+)
 from pasar.metrics.engines import duckdb as duck_engine
 from pasar.metrics.engines import spark as spark_engine
 from pasar.warehouse.store import Manifest, Warehouse
@@ -52,6 +59,8 @@ _SOURCE_KEY = b"pasar.source"
 ENGINE_KEY = "pasar.engine"
 Engine = Literal["duckdb", "spark"]
 ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
+_WINDOWS_VIEW = "__pasar_windows"  # the windows as the snapshot query reads them
+_WINDOWS_BATCH = 32_768  # rows
 T = TypeVar("T")
 
 
@@ -149,31 +158,70 @@ def build_snapshots(
     compiler = Compiler(catalog, "duckdb", settings.timezone)
     store = DailyStore(settings.snapshots_dir, entity, catalog, compiler, warehouse)
     groups = daily_groups(catalog, entity) if todo and not full else []
-    # the biggest groups first, so that the threads finish together
-    groups.sort(key=lambda g: len(g.leaves), reverse=True)
-    ready: dict[dt.date, list[Path]] = {}
+    # the groups reading the most rows first, so that the threads finish together
+    groups.sort(key=lambda g: (_rows_read(catalog, manifest, g), len(g.leaves)), reverse=True)
+    windows = store.load() if groups else None
+    steps: list[WindowStep] = []
 
-    def prepare(group: DailyGroup, cursor: duckdb.DuckDBPyConnection) -> Path | None:
+    def prepare(group: DailyGroup, cursor: duckdb.DuckDBPyConnection) -> WindowStep | None:
         store.prepare(group, window_days(todo, group.longest), cursor, manifest)
-        # one day (the usual next day): its window right away, in the same thread
-        return store.window(group, todo[0], cursor) if len(todo) == 1 else None
+        # one day (the usual next day): how its windows move, right away in the same thread
+        return store.step(group, todo[0], windows, cursor) if len(todo) == 1 else None
 
-    prepared = _each(groups, prepare, con)
-    if len(todo) == 1 and groups:
-        ready[todo[0]] = [p for p in prepared if p is not None]
+    if groups:
+        steps = [s for s in _each(groups, prepare, con) if s is not None]
     metadata = {_SOURCE_KEY.decode(): fingerprint, ENGINE_KEY: "duckdb"}
+
+    def compute(day: dt.date, path: Path) -> int:
+        nonlocal windows, steps
+        if not groups:
+            return duck_engine.write_parquet(
+                con, compiler.snapshot(entity, day), path, metadata, sync=True
+            )
+        if not steps:
+            steps = _each(groups, partial(_step_of, store, day, windows), con)
+        windows, steps = store.advance(day, windows, steps), []
+        daily = {(g.dataset, g.time): _WINDOWS_VIEW for g in groups}
+        table = windows.table()  # in batches: DuckDB reads one batch on one thread
+        batches = table.to_batches(max_chunksize=_WINDOWS_BATCH)
+        con.register(_WINDOWS_VIEW, pa.Table.from_batches(batches, table.schema))
+        try:
+            select = compiler.snapshot(entity, day, daily=daily)
+            return duck_engine.write_parquet(con, select, path, metadata, sync=True)
+        finally:
+            con.unregister(_WINDOWS_VIEW)
+
+    try:
+        files = _store_each(entity, days, todo, settings.snapshots_dir, compute)
+    finally:
+        store.stored()
+    return SnapshotRun(files, store.computed_days)
+
+
+def _rows_read(catalog: Catalog, manifest: Manifest, group: DailyGroup) -> int:
+    """How many rows the tables a group reads hold (its dataset's and the joined ones)."""
+    dataset = catalog.datasets[group.dataset]
+    tables = {dataset.table, *(join.table for join in dataset.joins)}
+    return sum(manifest.entry(table).rows for table in tables)
+
+
+def _store_each(
+    entity: str,
+    days: Sequence[dt.date],
+    todo: Sequence[dt.date],
+    root: Path,
+    compute: Callable[[dt.date, Path], int],
+) -> list[SnapshotFile]:
+    """The snapshot of each of ``days``: those in ``todo`` stored by ``compute(day, path)``
+    (which returns the rows written), the others found current and reused."""
     done: list[SnapshotFile] = []
     for day in days:
-        path = snapshot_path(settings.snapshots_dir, entity, day)
-        if day not in todo:
+        path = snapshot_path(root, entity, day)
+        if day in todo:
+            done.append(SnapshotFile(entity, day, path, compute(day, path), True))
+        else:
             done.append(_reused(entity, day, path))
-            continue
-        windows = ready.get(day) or _each(groups, partial(_window_of, store, day), con)
-        daily = {(g.dataset, g.time): w.as_posix() for g, w in zip(groups, windows, strict=True)}
-        select = compiler.snapshot(entity, day, daily=daily or None)
-        rows = duck_engine.write_parquet(con, select, path, metadata, sync=True)
-        done.append(SnapshotFile(entity, day, path, rows, True))
-    return SnapshotRun(done, store.computed_days)
+    return done
 
 
 def _reused(entity: str, day: dt.date, path: Path) -> SnapshotFile:
@@ -201,16 +249,14 @@ def _build_on_spark(
     compiler = Compiler(catalog, "spark", settings.timezone)
     schema = duckdb_schema(con, Compiler(catalog, "duckdb", settings.timezone), entity, todo[0])
     metadata = {_SOURCE_KEY.decode(): fingerprint, ENGINE_KEY: "spark"}
-    done: list[SnapshotFile] = []
-    for day in days:
-        path = snapshot_path(settings.snapshots_dir, entity, day)
-        if day not in todo:
-            done.append(_reused(entity, day, path))
-            continue
+
+    def compute(day: dt.date, path: Path) -> int:
         table = conform(spark_engine.run(spark, compiler.snapshot(entity, day)), schema)
         write_arrow(table, path, metadata)
-        done.append(SnapshotFile(entity, day, path, table.num_rows, True))
-    return SnapshotRun(done, 0)
+        rows: int = table.num_rows
+        return rows
+
+    return SnapshotRun(_store_each(entity, days, todo, settings.snapshots_dir, compute), 0)
 
 
 def _spark_session(master: str) -> SparkSession:
@@ -266,10 +312,14 @@ def write_arrow(table: pa.Table, path: Path, metadata: Mapping[str, str]) -> Non
     os.replace(temporary, path)
 
 
-def _window_of(
-    store: DailyStore, day: dt.date, group: DailyGroup, con: duckdb.DuckDBPyConnection
-) -> Path:
-    return store.window(group, day, con)
+def _step_of(
+    store: DailyStore,
+    day: dt.date,
+    windows: Windows | None,
+    group: DailyGroup,
+    con: duckdb.DuckDBPyConnection,
+) -> WindowStep:
+    return store.step(group, day, windows, con)
 
 
 def _each(

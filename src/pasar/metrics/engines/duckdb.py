@@ -44,12 +44,8 @@ def write_parquet(
     if metadata:
         pairs = ", ".join(f"{literal(k)}: {literal(v)}" for k, v in metadata.items())
         options.append(f"KV_METADATA {{{pairs}}}")
-    query = select.sql(dialect="duckdb")
-    relation = con.sql(query)  # bound, not run: the column types
-    wide = [c for c, t in zip(relation.columns, relation.types, strict=True) if str(t) == "HUGEINT"]
-    if wide:  # sums of whole numbers: Parquet has no 128-bit integer (DuckDB would write DOUBLE)
-        casts = ", ".join(f"CAST({ident(c)} AS BIGINT) AS {ident(c)}" for c in wide)
-        query = f"SELECT * REPLACE ({casts}) FROM ({query})"
+    # sums of whole numbers: Parquet has no 128-bit integer (DuckDB would write DOUBLE)
+    query = _narrowed(con, select.sql(dialect="duckdb"))
     target = literal(temporary.as_posix())
     sql = f"COPY ({query}) TO {target} ({', '.join(options)})"
     row = con.execute(sql).fetchone()
@@ -58,3 +54,20 @@ def write_parquet(
             os.fsync(handle.fileno())
     os.replace(temporary, path)
     return int(row[0]) if row else 0
+
+
+def to_arrow(con: duckdb.DuckDBPyConnection, select: exp.Expr) -> pa.Table:
+    """The result of ``select`` as an Arrow table, whole-number sums as BIGINT (as
+    :func:`write_parquet` stores them; Arrow would get a 38-digit decimal)."""
+    return con.sql(_narrowed(con, select.sql(dialect="duckdb"))).to_arrow_table()
+
+
+def _narrowed(con: duckdb.DuckDBPyConnection, query: str) -> str:
+    """``query`` with its HUGEINT columns (DuckDB's sums of integers) cast to BIGINT, which
+    fails rather than wraps when a value does not fit."""
+    relation = con.sql(query)  # bound, not run: the column types
+    wide = [c for c, t in zip(relation.columns, relation.types, strict=True) if str(t) == "HUGEINT"]
+    if not wide:
+        return query
+    casts = ", ".join(f"CAST({ident(c)} AS BIGINT) AS {ident(c)}" for c in wide)
+    return f"SELECT * REPLACE ({casts}) FROM ({query})"
