@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -79,3 +81,19 @@ def test_bookkeeping_columns_do_not_notify() -> None:
     sql = notify_trigger("api_tokens", ["id", "revoked_at", "last_used_at"])
     assert "UPDATE OF id, revoked_at ON api_tokens" in sql
     assert "last_used_at" not in sql
+
+
+def test_a_store_that_does_not_answer_is_said_once_and_nothing_is_cached(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    feed = ChangeFeed("postgresql://postgres@127.0.0.1:1/test?connect_timeout=1")
+    with caplog.at_level(logging.WARNING, logger="pasar.kit.changes"):
+        feed.start()
+        deadline = time.monotonic() + 30
+        while feed._attempts < 3 and time.monotonic() < deadline:  # three refused connections
+            time.sleep(0.05)
+        feed.stop()
+    assert feed._attempts >= 3
+    said = [r.getMessage() for r in caplog.records if r.name == "pasar.kit.changes"]
+    assert len(said) == 1 and "not cached until it reconnects" in said[0], said
+    assert feed.version(["users"]) is None

@@ -62,6 +62,7 @@ class ChangeFeed:
         self._listening = False
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
+        self._attempts = 0  # connections tried, for tests and diagnostics
 
     @classmethod
     def for_url(cls, url: str) -> ChangeFeed | None:
@@ -129,16 +130,24 @@ class ChangeFeed:
                     self._counts[table] += 1
 
     def _listen(self) -> None:
+        failing = False  # said once per outage, not at every retry
         while not self._stopped.is_set():
+            self._attempts += 1
             try:
                 with psycopg.connect(self._dsn, autocommit=True, connect_timeout=5) as con:
                     con.execute(f"LISTEN {CHANNEL}")
                     with self._lock:
                         self._epoch += 1
                         self._listening = not self._stopped.is_set()
+                    if failing:
+                        log.warning("change feed: listening again; reads are cached again")
+                        failing = False
                     self._hear(con)
             except psycopg.Error as exc:
-                log.warning("change feed: %s; reads are not cached until it reconnects", exc)
+                if not failing:
+                    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+                    log.warning("change feed: %s; reads are not cached until it reconnects", reason)
+                failing = True
             finally:
                 with self._lock:
                     self._listening = False
