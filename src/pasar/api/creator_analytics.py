@@ -21,8 +21,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from pasar.api.access import Principal, needs, session
-from pasar.api.creators import page_of
-from pasar.api.pages import NO_NUL, PageRequest, errors, page_request
+from pasar.api.pages import NO_NUL, PageRequest, errors, page_of, page_request
 from pasar.creators.agencies import agency_of_agents, agents_of
 from pasar.creators.analytics import DIMENSIONS, creator_performance, last_order_day, pivot
 from pasar.creators.funnel import (

@@ -17,7 +17,16 @@ from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.orm import Session
 
 from pasar.api.access import Principal, needs, session
-from pasar.api.pages import NO_NUL, Page, PageRequest, errors, page_request
+from pasar.api.pages import (
+    NO_NUL,
+    Page,
+    PageRequest,
+    errors,
+    page_of,
+    page_request,
+    page_window,
+    sort_order,
+)
 from pasar.creators import agencies as agency_service
 from pasar.creators.assignments import (
     agent_named,
@@ -27,8 +36,7 @@ from pasar.creators.assignments import (
     unassign,
 )
 from pasar.creators.profiles import creator_profile, find_creators, unknown_creators
-from pasar.kit.errors import NotFoundError, ValidationError
-from pasar.kit.issues import did_you_mean
+from pasar.kit.errors import NotFoundError
 
 router = APIRouter(tags=["creators"], responses=errors(401, 403, 422))
 CreatorId = Annotated[str, Path(pattern=NO_NUL, max_length=100)]
@@ -65,7 +73,7 @@ def list_creators(
     if order is not None:
         name, descending = order
         rows.sort(key=lambda r: (r[name] is None, r[name]), reverse=descending)
-    return _window(rows, page)
+    return page_window(rows, page)
 
 
 @router.get("/creators/{creator_id}", response_model=CreatorDetail, responses=errors(404))
@@ -85,40 +93,6 @@ def _plain(value: Any) -> float | int | None:
     if value is None or isinstance(value, int | float):
         return value
     return float(value)
-
-
-def sort_order(sort: str | None, sortable: tuple[str, ...]) -> tuple[str, bool] | None:
-    """The field ``sort`` names and whether it is descending (``-field``), or ``None`` when no
-    sort is asked for; :class:`ValidationError` when the field is not one of ``sortable``."""
-    if not sort:
-        return None
-    name = sort.lstrip("-")
-    if name not in sortable:
-        raise ValidationError(
-            f"cannot sort by {name!r}{did_you_mean(name, sortable)}; "
-            f"sortable: {', '.join(sortable)}",
-            field="sort",
-        )
-    return name, sort.startswith("-")
-
-
-def page_of(
-    rows: list[dict[str, Any]], page: PageRequest, sortable: tuple[str, ...]
-) -> dict[str, Any]:
-    """One page of ``rows`` (already in their default order), sorted by ``page.sort`` when
-    given (rows without a value last, whichever the direction)."""
-    order = sort_order(page.sort, sortable)
-    if order is not None:
-        name, descending = order
-        known = [r for r in rows if r[name] is not None]
-        known.sort(key=lambda r: r[name], reverse=descending)
-        rows = known + [r for r in rows if r[name] is None]
-    return _window(rows, page)
-
-
-def _window(rows: list[dict[str, Any]], page: PageRequest) -> dict[str, Any]:
-    items = rows[page.offset : page.offset + page.limit]
-    return {"items": items, "total": len(rows), "limit": page.limit, "offset": page.offset}
 
 
 # -- assignments --------------------------------------------------------------------------

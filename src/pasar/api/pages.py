@@ -83,15 +83,44 @@ def paginate(
     """The rows of ``query`` for ``request`` and the total count."""
     total = unit.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     order = list(default)
-    if request.sort:
-        name = request.sort.lstrip("-")
-        if name not in sortable:
-            raise ValidationError(
-                f"cannot sort by {name!r}{did_you_mean(name, sortable)}; "
-                f"sortable: {', '.join(sorted(sortable))}",
-                field="sort",
-            )
-        column = sortable[name]
-        order = [column.desc() if request.sort.startswith("-") else column.asc(), *order]
+    asked = sort_order(request.sort, tuple(sorted(sortable)))
+    if asked is not None:
+        name, descending = asked
+        order = [sortable[name].desc() if descending else sortable[name].asc(), *order]
     rows = unit.scalars(query.order_by(*order).limit(request.limit).offset(request.offset))
     return list(rows), int(total)
+
+
+def sort_order(sort: str | None, sortable: tuple[str, ...]) -> tuple[str, bool] | None:
+    """The field ``sort`` names and whether it is descending (``-field``), or ``None`` when no
+    sort is asked for; :class:`ValidationError` when the field is not one of ``sortable``."""
+    if not sort:
+        return None
+    name = sort.lstrip("-")
+    if name not in sortable:
+        raise ValidationError(
+            f"cannot sort by {name!r}{did_you_mean(name, sortable)}; "
+            f"sortable: {', '.join(sortable)}",
+            field="sort",
+        )
+    return name, sort.startswith("-")
+
+
+def page_of(
+    rows: list[dict[str, Any]], page: PageRequest, sortable: tuple[str, ...]
+) -> dict[str, Any]:
+    """One page of ``rows`` (already in their default order), sorted by ``page.sort`` when
+    given (rows without a value last, whichever the direction)."""
+    order = sort_order(page.sort, sortable)
+    if order is not None:
+        name, descending = order
+        known = [r for r in rows if r[name] is not None]
+        known.sort(key=lambda r: r[name], reverse=descending)
+        rows = known + [r for r in rows if r[name] is None]
+    return page_window(rows, page)
+
+
+def page_window(rows: list[dict[str, Any]], page: PageRequest) -> dict[str, Any]:
+    """The page ``page`` asks for of ``rows`` already in order, as a :class:`Page` body."""
+    items = rows[page.offset : page.offset + page.limit]
+    return {"items": items, "total": len(rows), "limit": page.limit, "offset": page.offset}

@@ -446,8 +446,7 @@ def _contact(
         .join(CreatorAssignment, CreatorAssignment.agent_id == User.id)
         .where(
             CreatorAssignment.creator_id == creator_id,
-            CreatorAssignment.starts_on <= day,
-            (CreatorAssignment.ends_on.is_(None)) | (CreatorAssignment.ends_on >= day),
+            CreatorAssignment.open_on(day),
         )
         .order_by(CreatorAssignment.starts_on.desc())
     )

@@ -664,8 +664,7 @@ def _contact(
         select(CreatorAssignment.agent_id)
         .where(
             CreatorAssignment.creator_id == creator_id,
-            CreatorAssignment.starts_on <= day,
-            (CreatorAssignment.ends_on.is_(None)) | (CreatorAssignment.ends_on >= day),
+            CreatorAssignment.open_on(day),
         )
         .order_by(CreatorAssignment.starts_on.desc())
     )
